@@ -1,0 +1,42 @@
+/* The command-line front end: a command table (main.c) and one cmd-<name>.c per command. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "base/error.h"
+
+/* Exit codes: 0 success, 1 failure, 2 bad usage (DESIGN.md). */
+#define EXIT_USAGE 2
+
+struct cli_context {
+	const char *root;       /* --root, else NULL (then resolved by cli_store_root()) */
+	const char *config_dir; /* --config: docker-style client config dir, else NULL */
+	bool debug;
+	const char *command; /* name of the running command, for error lines */
+};
+
+struct cli_command {
+	const char *name;
+	int (*run)(struct cli_context *ctx, int argc, char **argv);
+	const char *summary;
+};
+
+/* Prints "cairn: COMMAND: MESSAGE" once and returns 1 (the failure exit code). */
+int cli_fail(struct cli_context *ctx, int code, const struct cn_error *err);
+/* Prints "cairn: COMMAND: formatted message" and returns 1. */
+int cli_failf(struct cli_context *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints a usage error and returns EXIT_USAGE. */
+int cli_usage_error(struct cli_context *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The store root: --root, $CAIRN_ROOT, $XDG_DATA_HOME/cairn, ~/.local/share/cairn, or
+ * /var/lib/cairn for root. Newly allocated. */
+char *cli_store_root(const struct cli_context *ctx);
+/* True when `s` is "json" (for --format). Unknown formats are a usage error: returns -1. */
+int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
+
+#define CLI_COMMANDS(X)                                                                            \
+	X(version, "Show the cairn version information")
+
+#define X(name, summary) int cmd_##name(struct cli_context *ctx, int argc, char **argv);
+CLI_COMMANDS(X)
+#undef X
