@@ -35,6 +35,7 @@ char *cli_store_root(const struct cli_context *ctx);
 int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 
 #define CLI_COMMANDS(X)                                                                            \
+	X(pull, "Download an image from a registry")                                     \
 	X(version, "Show the cairn version information")
 
 #define X(name, summary) int cmd_##name(struct cli_context *ctx, int argc, char **argv);

@@ -50,7 +50,11 @@ char *cn_reference_familiar_name(const struct cn_reference *ref);
 
 /* True when `s` is a valid tag (charset and length). */
 bool cn_reference_tag_valid(const char *s);
-/* True when `s` is a well-formed digest "algo:encoded" as the reference grammar allows. */
+/*
+ * True when `s` is a digest "algo:encoded" that cn_reference_parse() accepts: the reference
+ * grammar, and (as Docker's go-digest check) a supported algorithm, sha256/sha384/sha512, with
+ * lowercase hex of its exact length. Unknown algorithms are rejected like Docker rejects them.
+ */
 bool cn_reference_digest_valid(const char *s);
 
 static inline void cn_reference_releasep(struct cn_reference *ref)

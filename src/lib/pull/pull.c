@@ -1,0 +1,341 @@
+#include "lib/pull/pull.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/cleanup.h"
+#include "base/log.h"
+#include "lib/reference/reference.h"
+#include "lib/registry/client.h"
+
+#define MAX_CONCURRENT_LIMIT 32
+
+struct job {
+	const struct cn_descriptor *desc;
+	bool is_layer;
+};
+
+/* Shared state of one pull; `lock` serializes observer calls and the job queue. */
+struct pull {
+	struct cn_store *store;
+	struct cn_registry *reg;
+	const char *repo;
+	const struct cn_pull_options *opts;
+	pthread_mutex_t lock;
+	struct job *jobs;
+	size_t n_jobs, alloc_jobs, next_job;
+	int first_error;
+	struct cn_error error;
+	size_t fetched, present;
+	uint64_t bytes;
+};
+
+static void notify(struct pull *p, const struct job *j, enum cn_pull_blob_state st, uint64_t done,
+		   uint64_t total)
+{
+	const struct cn_pull_observer *o = p->opts->observer;
+	if (o && o->blob)
+		o->blob(o->userdata, j->desc, j->is_layer, st, done, total);
+}
+
+struct progress_ctx {
+	struct pull *p;
+	const struct job *job;
+};
+
+static void on_progress(void *userdata, uint64_t done, uint64_t total)
+{
+	struct progress_ctx *c = userdata;
+	pthread_mutex_lock(&c->p->lock);
+	notify(c->p, c->job, CN_PULL_BLOB_DOWNLOADING, done, total);
+	pthread_mutex_unlock(&c->p->lock);
+}
+
+static void run_job(struct pull *p, struct cn_http *h, const struct job *j)
+{
+	struct cn_error err = CN_ERROR_INIT;
+	struct progress_ctx ctx = { p, j };
+	uint64_t fetched = 0;
+	int r = cn_registry_fetch_blob(p->reg, h, p->repo, j->desc, p->store, on_progress, &ctx,
+				       &fetched, &err);
+	pthread_mutex_lock(&p->lock);
+	p->bytes += fetched;
+	if (r < 0) {
+		notify(p, j, CN_PULL_BLOB_FAILED, 0, 0);
+		if (!p->first_error) {
+			p->first_error = r;
+			p->error = err;
+		}
+	} else if (r == 1) {
+		p->present++;
+		notify(p, j, CN_PULL_BLOB_EXISTS, 0, 0);
+	} else {
+		p->fetched++;
+		notify(p, j, CN_PULL_BLOB_VERIFYING, (uint64_t)j->desc->size, (uint64_t)j->desc->size);
+		notify(p, j, CN_PULL_BLOB_COMPLETE, (uint64_t)j->desc->size, (uint64_t)j->desc->size);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *worker(void *arg)
+{
+	struct pull *p = arg;
+	struct cn_http h;
+	if (cn_http_init(&h) < 0)
+		return NULL;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		const struct job *j = NULL;
+		if (!p->first_error && p->next_job < p->n_jobs)
+			j = &p->jobs[p->next_job++];
+		pthread_mutex_unlock(&p->lock);
+		if (!j)
+			break;
+		run_job(p, &h, j);
+	}
+	cn_http_release(&h);
+	return NULL;
+}
+
+static void add_job(struct pull *p, const struct cn_descriptor *d, bool is_layer)
+{
+	for (size_t i = 0; i < p->n_jobs; i++)
+		if (cn_digest_equal(&p->jobs[i].desc->digest, &d->digest))
+			return;
+	ALLOC_GROW(p->jobs, p->n_jobs + 1, p->alloc_jobs);
+	p->jobs[p->n_jobs++] = (struct job){ d, is_layer };
+}
+
+/* Downloads every queued blob with up to max_concurrent threads. */
+static int run_jobs(struct pull *p, struct cn_error *err)
+{
+	unsigned n = p->opts->max_concurrent ? p->opts->max_concurrent : 3;
+	if (n > MAX_CONCURRENT_LIMIT)
+		n = MAX_CONCURRENT_LIMIT;
+	if (n > p->n_jobs)
+		n = (unsigned)p->n_jobs;
+	for (size_t i = 0; i < p->n_jobs; i++)
+		notify(p, &p->jobs[i], CN_PULL_BLOB_WAITING, 0, (uint64_t)p->jobs[i].desc->size);
+	pthread_t threads[MAX_CONCURRENT_LIMIT];
+	unsigned started = 0;
+	for (; started < n; started++)
+		if (pthread_create(&threads[started], NULL, worker, p) != 0)
+			break;
+	if (started == 0 && p->n_jobs > 0)
+		(void)worker(p);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	if (p->first_error) {
+		*err = p->error;
+		return p->first_error;
+	}
+	return 0;
+}
+
+struct image {
+	struct cn_fetched_manifest raw;
+	struct cn_manifest *m;
+};
+
+static int fetch_image(struct pull *p, struct cn_http *h, const struct cn_descriptor *d,
+		       struct image *ret, struct cn_error *err)
+{
+	int r = cn_registry_get_manifest(p->reg, h, p->repo, d->digest.str, &ret->raw, err);
+	if (r < 0)
+		return r;
+	r = cn_manifest_parse(ret->raw.body.buf, ret->raw.body.len, d->media_type, &ret->m, err);
+	if (r >= 0 && ret->m->kind != CN_MANIFEST_IMAGE)
+		r = cn_error_set(err, -EMEDIUMTYPE, "nested index %s is not supported", d->digest.str);
+	return r < 0 ? cn_error_prefix(err, r, "manifest %s", d->digest.str) : 0;
+}
+
+static int select_platforms(const struct cn_manifest *index, const struct cn_pull_options *opts,
+			    size_t *ret_idx, size_t *ret_n, struct cn_error *err)
+{
+	struct cn_platform host, want;
+	char buf[96];
+	if (opts->all_platforms) {
+		for (size_t i = 0; i < index->n_manifests; i++)
+			ret_idx[i] = i;
+		*ret_n = index->n_manifests;
+		return index->n_manifests ? 0 : cn_error_set(err, -ENOENT, "index has no manifests");
+	}
+	cn_platform_host(&host);
+	want = opts->platform ? *opts->platform : host;
+	for (size_t i = 0; i < index->n_manifests; i++) {
+		const struct cn_descriptor *d = &index->manifests[i];
+		if (cn_platform_matches(&want, d->os, d->architecture, d->variant)) {
+			ret_idx[0] = i;
+			*ret_n = 1;
+			return 0;
+		}
+	}
+	struct strbuf avail = STRBUF_INIT;
+	for (size_t i = 0; i < index->n_manifests && i < 16; i++)
+		if (index->manifests[i].os)
+			strbuf_addf(&avail, "%s%s/%s%s%s", avail.len ? ", " : "",
+				    index->manifests[i].os, index->manifests[i].architecture,
+				    index->manifests[i].variant ? "/" : "",
+				    index->manifests[i].variant ? index->manifests[i].variant : "");
+	int r = cn_error_set(err, -ENOENT, "no image for platform %s in the index (available: %s)",
+			     cn_platform_format(&want, buf, sizeof(buf)),
+			     avail.len ? avail.buf : "none");
+	strbuf_release(&avail);
+	return r;
+}
+
+static void release_images(struct image *images, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		cn_fetched_manifest_release(&images[i].raw);
+		cn_manifest_free(images[i].m);
+	}
+	free(images);
+}
+
+/* Stores each image's manifest after its blobs, so a stored manifest is always complete. */
+static int store_manifests(struct pull *p, struct image *images, size_t n,
+			   const struct cn_fetched_manifest *index, struct cn_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = cn_store_put_blob(p->store, images[i].raw.body.buf, images[i].raw.body.len,
+					  &images[i].raw.digest, NULL, err);
+		if (r < 0)
+			return r;
+	}
+	if (index)
+		return cn_store_put_blob(p->store, index->body.buf, index->body.len, &index->digest,
+					 NULL, err);
+	return 0;
+}
+
+/* The index.json name for a reference: by tag when it has one, else name@digest. */
+static char *entry_name(const struct cn_reference *ref)
+{
+	cleanup_free char *name = cn_reference_name(ref);
+	if (ref->digest)
+		return xasprintf("%s@%s", name, ref->digest);
+	return xasprintf("%s:%s", name, ref->tag);
+}
+
+static bool entry_unchanged(struct cn_store *s, const char *name, const struct cn_digest *d)
+{
+	struct cn_store_tag *tags = NULL;
+	size_t n = 0;
+	bool same = false;
+	if (cn_store_list_tags(s, &tags, &n, NULL) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (tags[i].name && strcmp(tags[i].name, name) == 0)
+			same = cn_digest_equal(&tags[i].desc.digest, d);
+	cn_store_tags_free(tags, n);
+	return same;
+}
+
+static int pull_resolved(struct pull *p, struct cn_http *h, const struct cn_reference *ref,
+			 struct cn_pull_result *ret, struct cn_error *err)
+{
+	struct cn_fetched_manifest top;
+	cleanup_manifest struct cn_manifest *m = NULL;
+	const char *want = ref->digest ? ref->digest : ref->tag;
+	int r = cn_registry_get_manifest(p->reg, h, p->repo, want, &top, err);
+	if (r < 0)
+		return r;
+	r = cn_manifest_parse(top.body.buf, top.body.len, top.content_type, &m, err);
+	if (r < 0) {
+		cn_fetched_manifest_release(&top);
+		return cn_error_prefix(err, r, "registry %s: repository %s: manifest %s",
+				       ref->domain, p->repo, want);
+	}
+	const struct cn_pull_observer *o = p->opts->observer;
+	if (o && o->resolved)
+		o->resolved(o->userdata, want, ref->path);
+
+	size_t n_images = m->kind == CN_MANIFEST_INDEX ? m->n_manifests : 1;
+	struct image *images = xcalloc(n_images ? n_images : 1, sizeof(*images));
+	size_t *sel = xcalloc(n_images ? n_images : 1, sizeof(*sel));
+	size_t n_sel = 0;
+	if (m->kind == CN_MANIFEST_INDEX) {
+		r = select_platforms(m, p->opts, sel, &n_sel, err);
+		for (size_t i = 0; r >= 0 && i < n_sel; i++)
+			r = fetch_image(p, h, &m->manifests[sel[i]], &images[i], err);
+	} else {
+		images[0].raw = top;
+		images[0].m = TAKE_PTR(m);
+		top = (struct cn_fetched_manifest){ STRBUF_INIT, "", images[0].raw.digest };
+		n_sel = 1;
+	}
+	for (size_t i = 0; r >= 0 && i < n_sel; i++) {
+		add_job(p, &images[i].m->config, false);
+		for (size_t k = 0; k < images[i].m->n_layers; k++)
+			add_job(p, &images[i].m->layers[k], true);
+	}
+	if (r >= 0)
+		r = run_jobs(p, err);
+	if (r >= 0)
+		r = store_manifests(p, images, n_sel, p->opts->all_platforms && m ? &top : NULL, err);
+	if (r >= 0) {
+		struct cn_descriptor d = { 0 };
+		bool whole_index = p->opts->all_platforms && m;
+		const struct cn_fetched_manifest *tagged = whole_index ? &top : &images[0].raw;
+		d.media_type = whole_index ? m->media_type : images[0].m->media_type;
+		d.digest = tagged->digest;
+		d.size = (int64_t)tagged->body.len;
+		ret->name = entry_name(ref);
+		ret->digest = top.digest;
+		ret->image = d.digest;
+		ret->updated = !entry_unchanged(p->store, ret->name, &d.digest) || p->fetched > 0;
+		r = cn_store_set_tag(p->store, ret->name, &d, top.digest.str, err);
+	}
+	release_images(images, n_sel ? n_sel : 1);
+	free(sel);
+	cn_fetched_manifest_release(&top);
+	return r;
+}
+
+int cn_pull(struct cn_store *store, const char *reference, const struct cn_pull_options *opts,
+	    struct cn_pull_result *ret, struct cn_error *err)
+{
+	cleanup_reference struct cn_reference ref = { 0 };
+	struct cn_registry_options ropts = { .config_dir = opts->config_dir,
+					     .insecure = opts->insecure };
+	struct pull p = { .store = store, .opts = opts };
+	struct cn_pull_result res = { 0 };
+	struct cn_http h = { 0 };
+	int r = cn_reference_parse(reference, &ref, err);
+	if (r < 0)
+		return r;
+	r = cn_registry_new(ref.domain, &ropts, &p.reg, err);
+	if (r < 0)
+		return r;
+	p.repo = ref.path;
+	pthread_mutex_init(&p.lock, NULL);
+	r = cn_http_init(&h);
+	if (r >= 0)
+		r = cn_registry_ping(p.reg, &h, err);
+	if (r >= 0)
+		r = pull_resolved(&p, &h, &ref, &res, err);
+	cn_http_release(&h);
+	pthread_mutex_destroy(&p.lock);
+	free(p.jobs);
+	cn_registry_free(p.reg);
+	res.blobs_fetched = p.fetched;
+	res.blobs_present = p.present;
+	res.bytes_fetched = p.bytes;
+	if (r < 0) {
+		cn_pull_result_release(&res);
+		return r;
+	}
+	*ret = res;
+	return 0;
+}
+
+void cn_pull_result_release(struct cn_pull_result *r)
+{
+	free(r->name);
+	r->name = NULL;
+}

@@ -1,0 +1,506 @@
+# shellcheck shell=bash
+# Integration-test harness for cairn: real peers (docker-registry, skopeo, umoci,
+# oci-image-tool) started on loopback on ports chosen at run time.
+#
+# Usage in a test (run by ctest as `bash test-X.sh`, env CAIRN, CAIRN_FIXTURES):
+#   set -euo pipefail
+#   . "$(dirname "$0")/lib.sh"
+#   it_init
+#   it_registry_start reg plain          # -> $reg_PORT $reg_ADDR $reg_DATA $reg_URL
+#   it_make_image "$IT_TMP/L" v1 3 64
+#   it_publish "$IT_TMP/L" v1 "$reg_ADDR/app:v1" oci
+#
+# Conventions: every function is `set -euo pipefail` safe; failures call it_fail (exit 1);
+# skips exit 77 (ctest SKIP_RETURN_CODE). Env knobs: IT_KEEP=1 keeps $IT_TMP (path printed),
+# IT_VERBOSE=1 prints it_log lines (default on).
+
+IT_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+IT_TMP=${IT_TMP:-}
+IT_STDERR=${IT_STDERR:-}
+IT_RC=${IT_RC:-0}
+IT_STDOUT=${IT_STDOUT:-}
+_IT_PIDS=()        # every server pid this test started
+declare -gA _IT_SERVER_PIDS=()   # NAME -> "pid pid ..." (registry + its token issuer)
+_IT_ONEXIT=()      # extra cleanup commands (it_on_exit)
+_IT_INITED=0
+
+# ---------------------------------------------------------------- basics
+
+it_log() { printf '[it] %s\n' "$*" >&2; }
+
+it_skip() { printf 'SKIP: %s\n' "$*"; exit 77; }
+
+it_fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+
+it_need() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || it_skip "required command '$c' not found"
+	done
+}
+
+# it_need_cairn: skip unless $CAIRN is an executable file; exports CAIRN.
+it_need_cairn() {
+	[ -n "${CAIRN:-}" ] && [ -x "$CAIRN" ] || it_skip "CAIRN not set or not executable (${CAIRN:-unset})"
+	export CAIRN
+}
+
+it_fixtures() {
+	local d=${CAIRN_FIXTURES:-}
+	[ -n "$d" ] && [ -d "$d" ] || it_skip "fixtures dir CAIRN_FIXTURES='${d}' not found"
+	printf '%s\n' "$d"
+}
+
+# it_on_exit CMD...: run CMD (eval'd string) in the EXIT trap before servers are stopped.
+it_on_exit() { _IT_ONEXIT+=("$*"); }
+
+_it_kill_pid() {
+	local pid=$1 i
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+	kill -TERM "$pid" 2>/dev/null || true
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+_it_cleanup() {
+	local rc=$? c pid
+	set +e
+	trap - EXIT INT TERM HUP
+	for c in "${_IT_ONEXIT[@]+"${_IT_ONEXIT[@]}"}"; do
+		eval "$c" >/dev/null 2>&1
+	done
+	for pid in "${_IT_PIDS[@]+"${_IT_PIDS[@]}"}"; do
+		_it_kill_pid "$pid"
+	done
+	if [ -n "$IT_TMP" ] && [ -d "$IT_TMP" ]; then
+		if [ "${IT_KEEP:-0}" = 1 ] || { [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ "${IT_KEEP:-0}" = fail ]; }; then
+			printf '[it] kept %s\n' "$IT_TMP" >&2
+		else
+			# umoci --rootless unpack can leave read-only dirs: make writable first.
+			chmod -R u+rwX "$IT_TMP" 2>/dev/null
+			rm -rf "$IT_TMP"
+		fi
+	fi
+	exit "$rc"
+}
+
+# it_init: per-test temp dir $IT_TMP + EXIT/INT/TERM trap that stops every server and
+# removes $IT_TMP (IT_KEEP=1 keeps it; IT_KEEP=fail keeps it only when the test failed).
+# Also points DOCKER_CONFIG at an empty $IT_TMP/docker-config (credential isolation; override
+# after it_init if wanted). NOTE: do not export REGISTRY_* variables: docker-registry reads
+# every REGISTRY_A_B env var as a config override (REGISTRY_AUTH_FILE breaks its config);
+# it_registry_start strips them from the registry's environment anyway.
+it_init() {
+	[ "$_IT_INITED" = 1 ] && return 0
+	_IT_INITED=1
+	IT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cairn-it.XXXXXX")
+	export IT_TMP
+	trap _it_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+	mkdir -p "$IT_TMP/docker-config"
+	export DOCKER_CONFIG="$IT_TMP/docker-config"
+}
+
+# ---------------------------------------------------------------- assertions
+
+# assert_eq ACTUAL EXPECTED [MSG]
+assert_eq() {
+	[ "$1" == "$2" ] || it_fail "${3:-assert_eq}: expected '$2', got '$1'"
+}
+
+# assert_ne ACTUAL UNEXPECTED [MSG]
+assert_ne() {
+	[ "$1" != "$2" ] || it_fail "${3:-assert_ne}: did not expect '$2'"
+}
+
+# assert_contains HAYSTACK NEEDLE [MSG]   (fixed-string match)
+assert_contains() {
+	case "$1" in
+	*"$2"*) ;;
+	*) it_fail "${3:-assert_contains}: '$2' not found in: $(printf '%s' "$1" | head -c 2000)" ;;
+	esac
+}
+
+# assert_not_contains HAYSTACK NEEDLE [MSG]
+assert_not_contains() {
+	case "$1" in
+	*"$2"*) it_fail "${3:-assert_not_contains}: '$2' unexpectedly found in: $(printf '%s' "$1" | head -c 2000)" ;;
+	*) ;;
+	esac
+}
+
+# assert_fails/assert_ok/assert_rc run CMD in a subshell (so a harness function that calls
+# it_fail or exit is caught; variables it sets do not propagate).
+# assert_fails CMD...: CMD must exit non-zero. Sets IT_RC (its exit code), IT_STDERR (its
+# stderr) and IT_STDOUT (its stdout).
+assert_fails() {
+	local e="$IT_TMP/.assert.stderr" o="$IT_TMP/.assert.stdout"
+	IT_RC=0
+	( "$@" ) >"$o" 2>"$e" || IT_RC=$?
+	IT_STDERR=$(cat "$e"); IT_STDOUT=$(cat "$o")
+	[ "$IT_RC" -ne 0 ] || it_fail "expected failure, but succeeded: $*"
+	return 0
+}
+
+# assert_ok CMD...: CMD must exit 0; on failure prints its stderr. Sets IT_RC, IT_STDOUT,
+# IT_STDERR.
+assert_ok() {
+	local e="$IT_TMP/.assert.stderr" o="$IT_TMP/.assert.stdout"
+	IT_RC=0
+	( "$@" ) >"$o" 2>"$e" || IT_RC=$?
+	IT_STDERR=$(cat "$e"); IT_STDOUT=$(cat "$o")
+	[ "$IT_RC" -eq 0 ] || it_fail "command failed (rc=$IT_RC): $*
+--- stderr:
+$(head -c 4000 "$e")"
+	return 0
+}
+
+# assert_rc N CMD...: CMD must exit with status N. Sets IT_RC, IT_STDOUT, IT_STDERR.
+assert_rc() {
+	local want=$1 e="$IT_TMP/.assert.stderr" o="$IT_TMP/.assert.stdout"
+	shift
+	IT_RC=0
+	( "$@" ) >"$o" 2>"$e" || IT_RC=$?
+	IT_STDERR=$(cat "$e"); IT_STDOUT=$(cat "$o")
+	[ "$IT_RC" -eq "$want" ] || it_fail "expected rc=$want, got rc=$IT_RC: $*
+--- stderr:
+$(head -c 4000 "$e")"
+	return 0
+}
+
+# it_wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds; fail after SECONDS.
+it_wait_for() {
+	local secs=$1 i n
+	shift
+	n=$((secs * 10))
+	for ((i = 0; i < n; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	it_fail "timed out after ${secs}s waiting for: $*"
+}
+
+# ---------------------------------------------------------------- ports and servers
+
+# it_free_port: a currently free TCP port on 127.0.0.1 (kernel-chosen).
+it_free_port() {
+	python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# _it_spawn NAME LOGFILE CMD...: start CMD in the background (dies with this shell via
+# PDEATHSIG when setpriv is available, so even a SIGKILLed test leaves no server behind);
+# records its pid. Sets _IT_LAST_PID.
+_it_spawn() {
+	local name=$1 log=$2
+	shift 2
+	if command -v setpriv >/dev/null 2>&1; then
+		setpriv --pdeathsig KILL -- "$@" </dev/null >>"$log" 2>&1 &
+	else
+		"$@" </dev/null >>"$log" 2>&1 &
+	fi
+	_IT_LAST_PID=$!
+	_IT_PIDS+=("$_IT_LAST_PID")
+	_IT_SERVER_PIDS[$name]="${_IT_SERVER_PIDS[$name]:-} $_IT_LAST_PID"
+}
+
+_it_check_name() {
+	[[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || it_fail "server NAME must be a shell identifier: '$1'"
+}
+
+# _it_token_start NAME DIR ANON EXPIRES: key + self-signed cert (openssl), issuer; sets _IT_REALM.
+_it_token_start() {
+	local name=$1 dir=$2 anon=$3 expires=$4 tport i
+	if [ ! -f "$dir/token.key" ]; then
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/token.key" -out "$dir/token.pem" \
+			-days 2 -subj "/CN=test-issuer" >/dev/null 2>&1 || it_fail "openssl: cannot make token key/cert"
+	fi
+	rm -f "$dir/token.port"
+	: >>"$dir/token.log"
+	local args=(python3 "$IT_LIB_DIR/token-issuer.py" --port 0 --port-file "$dir/token.port"
+		--key "$dir/token.key" --cert "$dir/token.pem" --users "$dir/users"
+		--issuer test-issuer --service test-registry --expires-in "$expires" --log "$dir/token.log")
+	[ "$anon" = 1 ] && args+=(--anonymous-pull)
+	_it_spawn "$name" "$dir/token-issuer.out" "${args[@]}"
+	local ipid=$_IT_LAST_PID
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$dir/token.port" ] && break
+		kill -0 "$ipid" 2>/dev/null || it_fail "token issuer died: $(cat "$dir/token-issuer.out")"
+		sleep 0.1
+	done
+	[ -s "$dir/token.port" ] || it_fail "token issuer did not start"
+	tport=$(cat "$dir/token.port")
+	export "${name}_TOKEN_PORT=$tport"
+	export "${name}_TOKEN_LOG=$dir/token.log"
+	export "${name}_TOKEN_CERT=$dir/token.pem"
+	export "${name}_TOKEN_KEY=$dir/token.key"
+	export "${name}_TOKEN_REALM=http://127.0.0.1:$tport/token"
+	_IT_REALM="http://127.0.0.1:$tport/token"
+}
+
+# it_registry_start NAME [plain | htpasswd USER PASS | token [USER PASS] [--anonymous-pull]
+#                         [--expires-in SECS]]
+# Starts Debian's docker-registry (distribution 2.8) on 127.0.0.1:<free port>, storage in
+# $IT_TMP/NAME/data (reused if it exists, so stop+start keeps the content), delete enabled.
+# Exports NAME_PORT, NAME_ADDR (127.0.0.1:PORT), NAME_URL (http://ADDR), NAME_DATA (storage
+# root), NAME_DIR, NAME_LOG (registry stdout/stderr incl. access log), NAME_AUTH (mode);
+#   htpasswd: NAME_USER NAME_PASS NAME_HTPASSWD
+#   token:    NAME_USER NAME_PASS (default alice/secret), NAME_USERS (issuer user:password
+#             file; append "user:pass" or "user:pass:pull" lines at any time),
+#             NAME_TOKEN_PORT, NAME_TOKEN_REALM, NAME_TOKEN_LOG (one line per issuer request),
+#             NAME_TOKEN_CERT, NAME_TOKEN_KEY. The issuer is stopped with the registry.
+it_registry_start() {
+	local name=$1 mode=${2:-plain}
+	_it_check_name "$name"
+	it_need docker-registry curl python3
+	[ -n "$IT_TMP" ] || it_fail "it_registry_start: call it_init first"
+	local dir="$IT_TMP/$name"
+	mkdir -p "$dir/data"
+	local user="" pass="" anon=0 expires=300 auth_yaml=""
+	case "$mode" in
+	plain) ;;
+	htpasswd)
+		it_need htpasswd
+		user=${3:?it_registry_start NAME htpasswd USER PASS}
+		pass=${4:?it_registry_start NAME htpasswd USER PASS}
+		htpasswd -Bbn "$user" "$pass" >"$dir/htpasswd" 2>/dev/null || it_fail "htpasswd failed"
+		auth_yaml="auth:
+  htpasswd:
+    realm: test-registry
+    path: $dir/htpasswd"
+		export "${name}_HTPASSWD=$dir/htpasswd"
+		;;
+	token)
+		it_need openssl
+		shift 2
+		user=alice pass=secret
+		if [ $# -ge 2 ] && [ "${1#--}" = "$1" ]; then user=$1 pass=$2; shift 2; fi
+		while [ $# -gt 0 ]; do
+			case "$1" in
+			--anonymous-pull) anon=1 ;;
+			--expires-in) expires=$2; shift ;;
+			*) it_fail "it_registry_start token: unknown option $1" ;;
+			esac
+			shift
+		done
+		[ -f "$dir/users" ] || printf '%s:%s\n' "$user" "$pass" >"$dir/users"
+		export "${name}_USERS=$dir/users"
+		_it_token_start "$name" "$dir" "$anon" "$expires"
+		auth_yaml="auth:
+  token:
+    realm: $_IT_REALM
+    service: test-registry
+    issuer: test-issuer
+    rootcertbundle: $dir/token.pem"
+		;;
+	*) it_fail "it_registry_start: unknown mode '$mode'" ;;
+	esac
+
+	local attempt port pid code ok=0
+	for attempt in 1 2 3; do
+		port=$(it_free_port)
+		cat >"$dir/config.yml" <<EOF
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:$port
+  secret: cairn-integration-test-secret
+$auth_yaml
+EOF
+		# docker-registry treats REGISTRY_* env vars as config overrides: drop them all.
+		local unset_env=() v
+		for v in $(compgen -e); do
+			case "$v" in REGISTRY_*) unset_env+=(-u "$v") ;; esac
+		done
+		_it_spawn "$name" "$dir/registry.log" env "${unset_env[@]+"${unset_env[@]}"}" \
+			docker-registry serve "$dir/config.yml"
+		pid=$_IT_LAST_PID
+		local i
+		for ((i = 0; i < 100; i++)); do
+			code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port/v2/" 2>/dev/null || true)
+			if [ "$code" = 200 ] || [ "$code" = 401 ]; then ok=1; break; fi
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		[ "$ok" = 1 ] && break
+		_it_kill_pid "$pid"   # port race or slow start: try another port
+	done
+	[ "$ok" = 1 ] || it_fail "docker-registry '$name' did not start: $(tail -5 "$dir/registry.log")"
+	export "${name}_PORT=$port" "${name}_ADDR=127.0.0.1:$port" "${name}_URL=http://127.0.0.1:$port"
+	export "${name}_DATA=$dir/data" "${name}_DIR=$dir" "${name}_LOG=$dir/registry.log" "${name}_AUTH=$mode"
+	if [ -n "$user" ]; then export "${name}_USER=$user" "${name}_PASS=$pass"; fi
+	it_log "registry $name ($mode) on 127.0.0.1:$port"
+}
+
+# it_registry_stop NAME: stop the registry (and its token issuer); data is kept.
+it_registry_stop() {
+	local name=$1 pid
+	for pid in ${_IT_SERVER_PIDS[$name]:-}; do
+		_it_kill_pid "$pid"
+	done
+	_IT_SERVER_PIDS[$name]=""
+}
+
+# it_registry_blob_path NAME DIGEST: path of the blob's data file in the registry storage
+# (to corrupt it in place; keep the size the same, the registry serves Content-Length from stat).
+it_registry_blob_path() {
+	local name=$1 digest=$2 dv hex
+	dv="${name}_DATA"
+	[ -n "${!dv:-}" ] || it_fail "it_registry_blob_path: unknown registry '$name'"
+	hex=${digest#sha256:}
+	[[ $hex =~ ^[0-9a-f]{64}$ ]] || it_fail "it_registry_blob_path: bad digest '$digest'"
+	printf '%s/docker/registry/v2/blobs/sha256/%s/%s/data\n' "${!dv}" "${hex:0:2}" "$hex"
+}
+
+# ---------------------------------------------------------------- images (umoci + skopeo)
+
+# _it_umoci_image LAYOUT TAG NLAYERS SIZE_KB ARCH
+_it_umoci_image() {
+	local layout=$1 tag=$2 n=$3 kb=$4 arch=${5:-}
+	it_need umoci
+	[ -f "$layout/oci-layout" ] || umoci init --layout "$layout" || it_fail "umoci init $layout"
+	umoci new --image "$layout:$tag" || it_fail "umoci new $layout:$tag"
+	local b i
+	b=$(mktemp -d "$IT_TMP/bundle.XXXXXX")
+	rmdir "$b"
+	umoci unpack --rootless --image "$layout:$tag" "$b" >/dev/null || it_fail "umoci unpack"
+	for ((i = 1; i <= n; i++)); do
+		mkdir -p "$b/rootfs/data"
+		head -c $((kb * 1024)) /dev/urandom >"$b/rootfs/data/layer-$i.bin"
+		[ -n "$arch" ] && printf '%s\n' "$arch" >"$b/rootfs/data/arch"
+		umoci repack --refresh-bundle --image "$layout:$tag" \
+			--history.created_by "it_make_image: layer $i adds /data/layer-$i.bin (${kb} KiB)" "$b" \
+			>/dev/null || it_fail "umoci repack layer $i"
+	done
+	local ucfg=(--config.label "org.cairn.test.tag=$tag" --config.label "org.cairn.test.layers=$n"
+		--config.env "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+		--config.cmd /bin/true --os linux)
+	[ -n "$arch" ] && ucfg+=(--architecture "$arch")
+	umoci config --image "$layout:$tag" "${ucfg[@]}" \
+		--history.created_by "it_make_image: config" || it_fail "umoci config"
+	chmod -R u+rwX "$b" 2>/dev/null || true
+	rm -rf "$b"
+}
+
+# it_make_image LAYOUT TAG NLAYERS SIZE_KB: OCI layout (created if missing; other tags kept)
+# with image TAG = NLAYERS gzip layers, layer i adds /data/layer-i.bin (SIZE_KB KiB of random
+# bytes), history created_by "it_make_image: layer i ..." per layer (+ an empty_layer
+# "it_make_image: config" entry), labels org.cairn.test.tag=TAG, org.cairn.test.layers=N,
+# cmd /bin/true, os linux, arch of this host (amd64). Unreferenced blobs are gc'ed.
+it_make_image() {
+	local layout=$1 tag=$2 n=$3 kb=$4
+	_it_umoci_image "$layout" "$tag" "$n" "$kb" ""
+	umoci gc --layout "$layout" || it_fail "umoci gc"
+}
+
+# it_make_multiarch LAYOUT TAG [NLAYERS SIZE_KB]: OCI image index under TAG with two images,
+# linux/amd64 and linux/arm64 variant v8 (each NLAYERS (default 1) layers of SIZE_KB (default
+# 16) KiB plus /data/arch naming its arch; the arm64 config also carries "variant": "v8").
+# The index blob is in blobs/sha256 and index.json's entry for TAG points at it.
+# Prints nothing; the index digest is in $IT_INDEX_DIGEST.
+it_make_multiarch() {
+	local layout=$1 tag=$2 n=${3:-1} kb=${4:-16}
+	it_need umoci python3
+	_it_umoci_image "$layout" "$tag.it-amd64" "$n" "$kb" amd64
+	_it_umoci_image "$layout" "$tag.it-arm64" "$n" "$kb" arm64
+	IT_INDEX_DIGEST=$(python3 - "$layout" "$tag" <<'PYEOF'
+import hashlib, json, os, sys
+layout, tag = sys.argv[1], sys.argv[2]
+RN = "org.opencontainers.image.ref.name"
+def blob(d):
+    return os.path.join(layout, "blobs", *d.split(":", 1))
+def put(data):
+    d = "sha256:" + hashlib.sha256(data).hexdigest()
+    p = blob(d)
+    if not os.path.exists(p):
+        with open(p, "wb") as f:
+            f.write(data)
+    return d
+def dumps(o):
+    return json.dumps(o, separators=(",", ":")).encode()
+with open(os.path.join(layout, "index.json")) as f:
+    top = json.load(f)
+entries = {m.get("annotations", {}).get(RN): m for m in top["manifests"]}
+out = []
+for arch, plat in (("amd64", {"architecture": "amd64", "os": "linux"}),
+                   ("arm64", {"architecture": "arm64", "os": "linux", "variant": "v8"})):
+    d = entries[tag + ".it-" + arch]
+    with open(blob(d["digest"]), "rb") as f:
+        man = json.load(f)
+    if "variant" in plat:  # image-spec config "variant" field (umoci cannot set it)
+        with open(blob(man["config"]["digest"]), "rb") as f:
+            cfg = json.load(f)
+        cfg["variant"] = plat["variant"]
+        cb = dumps(cfg)
+        man["config"]["digest"] = put(cb)
+        man["config"]["size"] = len(cb)
+    mb = dumps(man)
+    out.append({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": put(mb), "size": len(mb), "platform": plat})
+idx = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+       "manifests": out}
+ib = dumps(idx)
+idig = put(ib)
+keep = [m for m in top["manifests"]
+        if m.get("annotations", {}).get(RN) not in (tag, tag + ".it-amd64", tag + ".it-arm64")]
+keep.append({"mediaType": "application/vnd.oci.image.index.v1+json", "digest": idig,
+             "size": len(ib), "annotations": {RN: tag}})
+top["manifests"] = keep
+tmp = os.path.join(layout, "index.json.tmp")
+with open(tmp, "wb") as f:
+    f.write(dumps(top))
+os.rename(tmp, os.path.join(layout, "index.json"))
+print(idig)
+PYEOF
+	) || it_fail "it_make_multiarch: building the index failed"
+	export IT_INDEX_DIGEST
+	umoci gc --layout "$layout" || it_fail "umoci gc"
+}
+
+# it_publish LAYOUT TAG DEST [oci|v2s2] [--all] [--creds U:P] [-- EXTRA_SKOPEO_ARGS...]
+# skopeo copy oci:LAYOUT:TAG to DEST (docker://HOST/REPO:TAG; the docker:// prefix is added if
+# missing) over plain HTTP. oci (default) keeps OCI manifests, v2s2 converts to Docker schema 2
+# (and an index to a Docker manifest list with --all). --creds for auth registries.
+it_publish() {
+	local layout=$1 tag=$2 dest=$3
+	shift 3
+	local fmt=oci all=() creds=() extra=()
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		oci) fmt=oci ;;
+		v2s2) fmt=v2s2 ;;
+		--all) all=(--all) ;;
+		--creds) creds=(--dest-creds "$2"); shift ;;
+		--creds=*) creds=(--dest-creds "${1#--creds=}") ;;
+		--) shift; extra=("$@"); break ;;
+		*) it_fail "it_publish: unknown argument '$1'" ;;
+		esac
+		shift
+	done
+	case "$dest" in *://*) ;; *) dest="docker://$dest" ;; esac
+	it_need skopeo
+	local err="$IT_TMP/.publish.stderr"
+	skopeo --insecure-policy copy -q --dest-tls-verify=false --format "$fmt" \
+		"${all[@]+"${all[@]}"}" "${creds[@]+"${creds[@]}"}" "${extra[@]+"${extra[@]}"}" \
+		"oci:$layout:$tag" "$dest" 2>"$err" ||
+		it_fail "skopeo copy oci:$layout:$tag $dest failed: $(cat "$err")"
+}
+
+# it_skopeo ARGS...: skopeo with --insecure-policy (handy for inspect/copy checks); callers
+# add --tls-verify=false / --src-tls-verify=false themselves.
+it_skopeo() { skopeo --insecure-policy "$@"; }
