@@ -35,7 +35,12 @@ char *cli_store_root(const struct cli_context *ctx);
 int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 
 #define CLI_COMMANDS(X)                                                                            \
-	X(pull, "Download an image from a registry")                                     \
+	X(fsck, "Verify every blob and tag of the store")                                 \
+	X(gc, "Delete blobs no tag reaches")                                               \
+	X(login, "Log in to a registry")                                                   \
+	X(logout, "Log out from a registry")                                               \
+	X(pull, "Download an image from a registry")                                       \
+	X(search, "Search registries for images")                                     \
 	X(version, "Show the cairn version information")
 
 #define X(name, summary) int cmd_##name(struct cli_context *ctx, int argc, char **argv);
