@@ -56,7 +56,11 @@ static void exercise_outputs(const struct cn_reference *ref)
 	cleanup_free char *familiar_name = cn_reference_familiar_name(ref);
 	if (cn_reference_copy(ref, &copy) < 0 || !same_ref(ref, &copy))
 		abort();
-	if (strncmp(familiar, familiar_name, strlen(familiar_name)) != 0)
+	size_t name_len = strlen(name), familiar_len = strlen(familiar_name);
+	/* The familiar name only drops a prefix of the name and the familiar form adds a suffix. */
+	if (familiar_len > name_len || strcmp(name + name_len - familiar_len, familiar_name) != 0)
+		abort();
+	if (strncmp(familiar, familiar_name, familiar_len) != 0)
 		abort();
 }
 
