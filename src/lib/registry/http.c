@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/log.h"
 #include "base/parse.h"
 
 /* One connection cache and DNS cache shared by every handle in the process. */
@@ -239,6 +240,9 @@ int cn_http_perform(struct cn_http *h, const struct cn_http_request *req,
 	char *eff = NULL;
 	if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)
 		(void)snprintf(resp->effective_url, sizeof(resp->effective_url), "%s", eff);
+	cn_debug("%s %s -> %ld (%llu bytes)%s%s", method, req->url, resp->status,
+		 (unsigned long long)resp->body_bytes, cc != CURLE_OK ? ": " : "",
+		 cc != CURLE_OK ? curl_easy_strerror(cc) : "");
 	if (t.sink_error == -E2BIG)
 		return cn_error_set(err, -E2BIG, "response from %s exceeds %zu bytes", req->url,
 				    req->max_body);
