@@ -12,6 +12,7 @@
 #include "base/fd.h"
 #include "base/strbuf.h"
 #include "cli/cli.h"
+#include "cli/settings.h"
 #include "lib/reference/reference.h"
 #include "lib/registry/client.h"
 #include "lib/registry/credentials.h"
@@ -133,7 +134,9 @@ int cmd_login(struct cli_context *ctx, int argc, char **argv)
 					  .password = pass.buf };
 	struct cn_registry *reg = NULL;
 	struct cn_http h = { 0 };
-	r = cn_registry_new(domain, &ro, &reg, &err);
+	r = settings_registry_insecure(domain, &ro.insecure, &err);
+	if (r >= 0)
+		r = cn_registry_new(domain, &ro, &reg, &err);
 	if (r >= 0)
 		r = cn_http_init(&h);
 	if (r >= 0)

@@ -7,6 +7,7 @@
 #include "base/parse.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "cli/settings.h"
 #include "lib/pull/pull.h"
 #include "lib/reference/reference.h"
 
@@ -71,7 +72,14 @@ int cmd_pull(struct cli_context *ctx, int argc, char **argv)
 	cleanup_free char *root = cli_store_root(ctx);
 	cleanup_store struct cn_store *store = NULL;
 	struct cn_error err = CN_ERROR_INIT;
-	int r = cn_store_open(root, CN_STORE_CREATE | CN_STORE_WRITE, &store, &err);
+	struct cn_reference parsed;
+	int r = cn_reference_parse(ref, &parsed, &err);
+	if (r < 0)
+		return cli_fail(ctx, r, &err);
+	r = settings_registry_insecure(parsed.domain, &po.insecure, &err);
+	cn_reference_release(&parsed);
+	if (r >= 0)
+		r = cn_store_open(root, CN_STORE_CREATE | CN_STORE_WRITE, &store, &err);
 	if (r < 0)
 		return cli_fail(ctx, r, &err);
 
@@ -87,7 +95,6 @@ int cmd_pull(struct cli_context *ctx, int argc, char **argv)
 		return cli_fail(ctx, r, &err);
 	}
 	if (!quiet) {
-		struct cn_reference parsed;
 		cleanup_free char *familiar = NULL;
 		if (cn_reference_parse(res.name, &parsed, NULL) >= 0) {
 			familiar = cn_reference_familiar(&parsed);

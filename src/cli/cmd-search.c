@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/format.h"
 #include "cli/settings.h"
+#include "cli/settings.h"
 #include "lib/reference/reference.h"
 #include "lib/registry/client.h"
 
@@ -93,7 +94,9 @@ static int search_one(const char *domain, const char *term, const struct search_
 	struct cn_http h = { 0 };
 	struct cn_search_result *res = NULL;
 	size_t n = 0;
-	int r = cn_registry_new(domain, &ro, &reg, err);
+	int r = settings_registry_insecure(domain, &ro.insecure, err);
+	if (r >= 0)
+		r = cn_registry_new(domain, &ro, &reg, err);
 	if (r >= 0)
 		r = cn_http_init(&h);
 	if (r >= 0)
@@ -151,6 +154,8 @@ static int list_tags(struct cli_context *ctx, const char *arg, const struct sear
 	char **tags = NULL;
 	size_t n = 0;
 	int r = cn_reference_parse_repository(arg, &ref, &err);
+	if (r >= 0)
+		r = settings_registry_insecure(ref.domain, &ro.insecure, &err);
 	if (r >= 0)
 		r = cn_registry_new(ref.domain, &ro, &reg, &err);
 	if (r >= 0)

@@ -35,11 +35,13 @@ static void push(char ***v, size_t *n, size_t *alloc, const char *s, size_t len)
 	(*v)[(*n)++] = xstrndup(s, len);
 }
 
-int settings_search_registries(char ***ret, size_t *ret_n, struct cn_error *err)
+/* The list `key` from $env (comma-separated) or the settings file. */
+static int settings_list(const char *env_name, const char *key, char ***ret, size_t *ret_n,
+			 struct cn_error *err)
 {
 	char **v = NULL;
 	size_t n = 0, alloc = 0;
-	const char *env = getenv("CAIRN_REGISTRIES");
+	const char *env = getenv(env_name);
 	if (env && *env) {
 		for (const char *p = env; *p;) {
 			size_t len = strcspn(p, ",");
@@ -57,15 +59,46 @@ int settings_search_registries(char ***ret, size_t *ret_n, struct cn_error *err)
 			r = cn_json_parse(sb.buf, sb.len, &j, err);
 			if (r < 0)
 				return cn_error_prefix(err, r, "%s", path);
-			json_t *regs = json_object_get(j, "registries"), *e;
+			json_t *list = json_object_get(j, key), *e;
 			size_t i;
-			json_array_foreach(regs, i, e) if (json_is_string(e))
-				push(&v, &n, &alloc, json_string_value(e), json_string_length(e));
+			json_array_foreach(list, i, e) {
+				if (json_is_string(e))
+					push(&v, &n, &alloc, json_string_value(e),
+					     json_string_length(e));
+			}
 		}
 	}
-	if (n == 0)
-		push(&v, &n, &alloc, "docker.io", 9);
 	*ret = v;
 	*ret_n = n;
 	return 0;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int settings_search_registries(char ***ret, size_t *ret_n, struct cn_error *err)
+{
+	int r = settings_list("CAIRN_REGISTRIES", "registries", ret, ret_n, err);
+	if (r >= 0 && *ret_n == 0) {
+		size_t alloc = 0;
+		push(ret, ret_n, &alloc, "docker.io", 9);
+	}
+	return r;
+}
+
+int settings_registry_insecure(const char *domain, bool *ret, struct cn_error *err)
+{
+	char **v = NULL;
+	size_t n = 0;
+	int r = settings_list("CAIRN_INSECURE_REGISTRIES", "insecure-registries", &v, &n, err);
+	*ret = false;
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		if (strcmp(v[i], domain) == 0)
+			*ret = true;
+	strv_free(v, n);
+	return r;
 }
