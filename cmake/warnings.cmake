@@ -26,3 +26,8 @@ endif()
 
 add_compile_options(${CAIRN_WARNINGS} ${CAIRN_HARDENING})
 add_link_options(${CAIRN_LINK_HARDENING})
+
+if(CAIRN_FUZZ)
+	# Coverage instrumentation for the libraries too, not only the fuzz targets' own files.
+	add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

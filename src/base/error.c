@@ -3,7 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static int vset(struct cn_error *err, int code, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static int vset(struct cn_error *err, int code,
+						 const char *fmt, va_list ap)
 {
 	if (!err)
 		return code;
