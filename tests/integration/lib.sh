@@ -504,3 +504,19 @@ it_publish() {
 # it_skopeo ARGS...: skopeo with --insecure-policy (handy for inspect/copy checks); callers
 # add --tls-verify=false / --src-tls-verify=false themselves.
 it_skopeo() { skopeo --insecure-policy "$@"; }
+
+# ---------------------------------------------------------------- ad-hoc servers
+
+# it_server_start NAME LOG CMD...: start a test's own server CMD in the background (stdout and
+# stderr appended to LOG, killed with the test like the registries); exports NAME_PID.
+# it_server_stop NAME stops it. Started in a subshell, the pid is only known to that subshell.
+it_server_start() {
+	local name=$1 log=$2
+	shift 2
+	_it_check_name "$name"
+	_it_spawn "$name" "$log" "$@"
+	export "${name}_PID=$_IT_LAST_PID"
+}
+
+# it_server_stop NAME: stop every process started under NAME.
+it_server_stop() { it_registry_stop "$1"; }

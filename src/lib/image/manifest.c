@@ -195,7 +195,9 @@ static const char *resolve_media_type(json_t *j, const char *content_type)
 		return mt;
 	json_t *schema = json_object_get(j, "schemaVersion");
 	if (json_is_integer(schema) && json_integer_value(schema) == 1)
-		return CN_MT_DOCKER_SCHEMA1;
+		return content_type && strcmp(content_type, CN_MT_DOCKER_SCHEMA1_SIGNED) == 0
+			       ? CN_MT_DOCKER_SCHEMA1_SIGNED
+			       : CN_MT_DOCKER_SCHEMA1;
 	if (content_type && *content_type && strcmp(content_type, "application/json") != 0 &&
 	    strcmp(content_type, "application/octet-stream") != 0 &&
 	    strcmp(content_type, "text/plain") != 0)

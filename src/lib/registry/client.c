@@ -180,9 +180,11 @@ static int fetch_token(struct cn_registry *reg, struct cn_http *h, const char *s
 }
 
 /* The Authorization header for `scope`, fetching a token when needed (newly allocated, or
- * NULL when none applies). `refresh` forces a new token. */
+ * NULL when none applies). `stale` is the header a request was just refused with: a cached
+ * token equal to it is dropped and a new one fetched, but a newer one another thread already
+ * fetched is used as it is. */
 static int authorization(struct cn_registry *reg, struct cn_http *h, const char *scope,
-			 bool refresh, char **ret, struct cn_error *err)
+			 const char *stale, char **ret, struct cn_error *err)
 {
 	int r = 0;
 	*ret = NULL;
@@ -198,7 +200,7 @@ static int authorization(struct cn_registry *reg, struct cn_http *h, const char 
 		for (size_t i = 0; i < reg->n_tokens; i++)
 			if (strcmp(reg->tokens[i].scope, scope) == 0)
 				t = &reg->tokens[i];
-		if (t && (refresh || t->expires <= now)) {
+		if (t && ((stale && strcmp(t->header, stale) == 0) || t->expires <= now)) {
 			free(t->header);
 			free(t->scope);
 			*t = reg->tokens[--reg->n_tokens];
@@ -240,10 +242,11 @@ int cn_registry_request(struct cn_registry *reg, struct cn_http *h, const char *
 		   struct cn_error *err)
 {
 	struct curl_slist *extra = req->headers;
+	cleanup_free char *refused = NULL;
 	int r = 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		cleanup_free char *auth = NULL;
-		r = authorization(reg, h, scope, attempt > 0, &auth, err);
+		r = authorization(reg, h, scope, refused, &auth, err);
 		if (r < 0)
 			return r;
 		struct curl_slist *headers = NULL;
@@ -257,12 +260,14 @@ int cn_registry_request(struct cn_registry *reg, struct cn_http *h, const char *
 		req->headers = extra;
 		if (r < 0 || resp->status != 401)
 			return r;
-		bool had_auth = auth != NULL;
 		learn_challenge(reg, resp->www_authenticate);
 		if (req->body)
 			strbuf_reset(req->body);
-		if (had_auth && strcmp(reg->challenge.scheme, "basic") == 0)
+		if (auth && strcmp(reg->challenge.scheme, "basic") == 0)
 			break; /* the same Basic credentials will not work a second time */
+		if (!auth && !scope[0] && !reg->has_creds)
+			break; /* anonymous ping: tokens are asked per repository later */
+		refused = TAKE_PTR(auth);
 	}
 	return r;
 }

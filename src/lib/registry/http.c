@@ -1,6 +1,7 @@
 #include "lib/registry/http.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +64,7 @@ struct transfer {
 	const struct cn_http_request *req;
 	struct cn_http_response *resp;
 	int sink_error;
+	bool body_too_big; /* the collected (non-sink) body passed max_body */
 };
 
 static void copy_value(char *dst, size_t len, const char *v, size_t vlen)
@@ -142,7 +144,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 	if (!t->req->body)
 		return len;
 	if (t->req->body->len + len > t->req->max_body) {
-		t->sink_error = -E2BIG;
+		t->body_too_big = true;
 		return CURL_WRITEFUNC_ERROR;
 	}
 	strbuf_add(t->req->body, data, len);
@@ -187,7 +189,7 @@ int cn_http_error_is_transient(int r)
 int cn_http_perform(struct cn_http *h, const struct cn_http_request *req,
 		    struct cn_http_response *resp, struct cn_error *err)
 {
-	struct transfer t = { h->curl, req, resp, 0 };
+	struct transfer t = { h->curl, req, resp, 0, false };
 	char detail[CURL_ERROR_SIZE] = "";
 	CURL *c = h->curl;
 	const char *method = req->method ? req->method : "GET";
@@ -243,7 +245,7 @@ int cn_http_perform(struct cn_http *h, const struct cn_http_request *req,
 	cn_debug("%s %s -> %ld (%llu bytes)%s%s", method, req->url, resp->status,
 		 (unsigned long long)resp->body_bytes, cc != CURLE_OK ? ": " : "",
 		 cc != CURLE_OK ? curl_easy_strerror(cc) : "");
-	if (t.sink_error == -E2BIG)
+	if (t.body_too_big)
 		return cn_error_set(err, -E2BIG, "response from %s exceeds %zu bytes", req->url,
 				    req->max_body);
 	if (t.sink_error)

@@ -109,8 +109,8 @@ int cn_blob_writer_write(struct cn_blob_writer *w, const void *data, size_t len,
 			 struct cn_error *err)
 {
 	if (w->size >= 0 && w->written + len > (uint64_t)w->size)
-		return cn_error_set(err, -E2BIG, "blob %s: size limit exceeded (more than %lld bytes)",
-				    w->want.str, (long long)w->size);
+		return cn_error_set(err, -E2BIG, "size limit exceeded (more than %lld bytes)",
+				    (long long)w->size);
 	cn_hasher_update(&w->hasher, data, len);
 	int r = cn_write_full(w->fd, data, len);
 	if (r < 0)
@@ -142,15 +142,15 @@ int cn_blob_writer_commit(struct cn_blob_writer *w, struct cn_error *err)
 
 	if (w->size >= 0 && w->written != (uint64_t)w->size) {
 		discard(w);
-		return cn_error_set(err, -EBADMSG, "blob %s: size mismatch (want %lld, got %llu)",
-				    w->want.str, (long long)w->size, (unsigned long long)w->written);
+		return cn_error_set(err, -EBADMSG, "size mismatch (want %lld, got %llu bytes)",
+				    (long long)w->size, (unsigned long long)w->written);
 	}
 	cn_hasher_final(&w->hasher, &got);
 	cn_hasher_release(&w->hasher);
 	cn_hasher_init(&w->hasher, w->want.algo);
 	if (!cn_digest_equal(&got, &w->want)) {
 		discard(w);
-		return cn_error_set(err, -EBADMSG, "blob %s: digest mismatch (got %s)", w->want.str,
+		return cn_error_set(err, -EBADMSG, "digest mismatch (want %s, got %s)", w->want.str,
 				    got.str);
 	}
 	if (fsync(w->fd) < 0)
