@@ -37,10 +37,16 @@ int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 #define CLI_COMMANDS(X)                                                                            \
 	X(fsck, "Verify every blob and tag of the store")                                 \
 	X(gc, "Delete blobs no tag reaches")                                               \
+	X(history, "Show the history of an image")                                      \
+	X(image, "Manage images (image ls, inspect, history, tag, rm, prune)")            \
+	X(images, "List images")                                                         \
+	X(inspect, "Show details of one or more images")                                 \
 	X(login, "Log in to a registry")                                                   \
 	X(logout, "Log out from a registry")                                               \
 	X(pull, "Download an image from a registry")                                       \
+	X(rmi, "Remove one or more images")                                             \
 	X(search, "Search registries for images")                                     \
+	X(tag, "Create a tag TARGET that refers to SOURCE")                               \
 	X(version, "Show the cairn version information")
 
 #define X(name, summary) int cmd_##name(struct cli_context *ctx, int argc, char **argv);

@@ -113,6 +113,18 @@ int cn_registry_fetch_blob(struct cn_registry *reg, struct cn_http *h, const cha
 {
 	struct cn_blob_writer *w = NULL;
 	int r = cn_store_ingest_begin(store, &desc->digest, desc->size, &w, err);
+	if (r == 0 && desc->size >= 0 && cn_blob_writer_offset(w) == (uint64_t)desc->size) {
+		/* A previous attempt got every byte but died before the commit: no Range request
+		 * can be asked for (registries answer 416 or drop the connection); verify now. */
+		r = cn_blob_writer_commit(w, err);
+		cn_blob_writer_free(w);
+		if (r != -EBADMSG)
+			return r < 0 ? cn_error_prefix(err, r, "registry %s: repository %s: blob %s",
+						       cn_registry_domain(reg), repo, desc->digest.str)
+				     : 0;
+		/* The stale partial was wrong and is gone: download from scratch. */
+		r = cn_store_ingest_begin(store, &desc->digest, desc->size, &w, err);
+	}
 	if (r != 0)
 		return r;
 	cleanup_free char *url = xasprintf("%s/v2/%s/blobs/%s", cn_registry_base_url(reg), repo,

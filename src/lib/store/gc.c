@@ -80,8 +80,10 @@ static int mark_all(struct cn_store *s, struct reach *set, struct cn_error *err)
 	return r;
 }
 
-/* Removes every entry of directory `dirfd` for which keep() is false. */
-static int sweep_dir(int dirfd, bool (*keep)(const char *name, void *ud), void *ud,
+/* Removes every entry of directory `dirfd` for which keep() is false; removed() (may be NULL)
+ * is told about each. */
+static int sweep_dir(int dirfd, bool (*keep)(const char *name, void *ud),
+		     void (*removed)(const char *name, uint64_t size, void *ud), void *ud,
 		     bool dry_run, struct cn_gc_stats *stats, uint64_t *counter)
 {
 	int fd = dup(dirfd);
@@ -103,6 +105,8 @@ static int sweep_dir(int dirfd, bool (*keep)(const char *name, void *ud), void *
 			continue;
 		(*counter)++;
 		stats->bytes_freed += (uint64_t)st.st_size;
+		if (removed)
+			removed(e->d_name, (uint64_t)st.st_size, ud);
 	}
 	closedir(d);
 	return 0;
@@ -111,6 +115,8 @@ static int sweep_dir(int dirfd, bool (*keep)(const char *name, void *ud), void *
 struct blob_dir {
 	struct reach *set;
 	const char *algo;
+	cn_store_deleted_fn deleted;
+	void *userdata;
 };
 
 static bool blob_reachable(const char *name, void *ud)
@@ -121,6 +127,16 @@ static bool blob_reachable(const char *name, void *ud)
 	return tfind(key, &bd->set->root, cmp_str) != NULL;
 }
 
+static void blob_removed(const char *name, uint64_t size, void *ud)
+{
+	struct blob_dir *bd = ud;
+	char str[CN_DIGEST_STR_MAX + 8];
+	struct cn_digest d;
+	(void)snprintf(str, sizeof(str), "%s:%s", bd->algo, name);
+	if (bd->deleted && cn_digest_parse(str, &d) >= 0)
+		bd->deleted(bd->userdata, &d, size);
+}
+
 static bool keep_none(const char *name, void *ud)
 {
 	(void)name;
@@ -129,6 +145,12 @@ static bool keep_none(const char *name, void *ud)
 }
 
 int cn_store_gc(struct cn_store *s, bool dry_run, struct cn_gc_stats *ret, struct cn_error *err)
+{
+	return cn_store_gc_report(s, dry_run, NULL, NULL, ret, err);
+}
+
+int cn_store_gc_report(struct cn_store *s, bool dry_run, cn_store_deleted_fn deleted,
+		       void *userdata, struct cn_gc_stats *ret, struct cn_error *err)
 {
 	static const char *const algos[] = { "sha256", "sha512" };
 	struct reach set = { NULL };
@@ -141,8 +163,9 @@ int cn_store_gc(struct cn_store *s, bool dry_run, struct cn_gc_stats *ret, struc
 		cleanup_close int dfd = openat(s->root_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			continue;
-		struct blob_dir bd = { &set, algos[i] };
-		r = sweep_dir(dfd, blob_reachable, &bd, dry_run, &stats, &stats.blobs_deleted);
+		struct blob_dir bd = { &set, algos[i], deleted, userdata };
+		r = sweep_dir(dfd, blob_reachable, blob_removed, &bd, dry_run, &stats,
+			      &stats.blobs_deleted);
 		if (r < 0)
 			r = cn_error_errno(err, r, "sweeping %s", path);
 	}
@@ -151,7 +174,8 @@ int cn_store_gc(struct cn_store *s, bool dry_run, struct cn_gc_stats *ret, struc
 		cleanup_close int pfd = openat(s->state_fd, "partial", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		uint64_t freed = stats.bytes_freed;
 		if (pfd >= 0)
-			(void)sweep_dir(pfd, keep_none, NULL, dry_run, &stats, &stats.partials_deleted);
+			(void)sweep_dir(pfd, keep_none, NULL, NULL, dry_run, &stats,
+					&stats.partials_deleted);
 		stats.bytes_freed = freed; /* partials are not counted as freed image data */
 	}
 	tdestroy(set.root, free);

@@ -97,8 +97,14 @@ struct cn_gc_stats {
 	uint64_t partials_deleted;
 };
 
+/* Called for each blob deleted (gc: or that would be, with dry_run), with its size. */
+typedef void (*cn_store_deleted_fn)(void *userdata, const struct cn_digest *d, uint64_t size);
+
 /* Deletes every blob no tag reaches, and stale partial downloads. Needs CN_STORE_GC. */
 int cn_store_gc(struct cn_store *s, bool dry_run, struct cn_gc_stats *ret, struct cn_error *err);
+/* cn_store_gc() that also calls `deleted` (may be NULL) for each blob (not partial) deleted. */
+int cn_store_gc_report(struct cn_store *s, bool dry_run, cn_store_deleted_fn deleted,
+		       void *userdata, struct cn_gc_stats *ret, struct cn_error *err);
 
 /* fsck reports each problem through this callback, one line each. */
 typedef void (*cn_fsck_report_fn)(void *userdata, const char *problem);
