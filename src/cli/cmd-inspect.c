@@ -88,7 +88,34 @@ static json_t *string_or_empty(const char *s)
 	return json_string(s ? s : "");
 }
 
-static json_t *inspect_json(const struct cn_resolved *img, const struct cn_resolved *all, size_t n)
+/*
+ * The Descriptor docker shows: the image manifest as the registry served it. For an entry
+ * converted from Docker schema 2 (see lib/image/convert.h) that is its source manifest, whose
+ * media type and size come from the stored blob; otherwise the stored manifest itself.
+ */
+static json_t *descriptor_json(struct cn_store *store, const struct cn_resolved *img)
+{
+	const struct cn_descriptor *d = &img->manifest_desc;
+	const char *mt = d->media_type;
+	struct cn_digest src;
+	int64_t size = d->size;
+	cleanup_strbuf struct strbuf sb = STRBUF_INIT;
+	cleanup_manifest struct cn_manifest *m = NULL;
+	bool single = cn_digest_equal(&img->tag.desc.digest, &d->digest);
+	if (single && img->tag.source_digest && cn_digest_parse(img->tag.source_digest, &src) == 0 &&
+	    cn_store_read_blob(store, &src, CN_MANIFEST_MAX, &sb, NULL) >= 0 &&
+	    cn_manifest_parse(sb.buf, sb.len, NULL, &m, NULL) >= 0 &&
+	    m->kind == CN_MANIFEST_IMAGE) {
+		d = NULL;
+		mt = m->media_type;
+		size = (int64_t)sb.len;
+	}
+	return json_pack("{s:s, s:s, s:I}", "mediaType", mt ? mt : "", "digest",
+			 d ? d->digest.str : src.str, "size", (json_int_t)size);
+}
+
+static json_t *inspect_json(struct cn_store *store, const struct cn_resolved *img,
+			    const struct cn_resolved *all, size_t n)
 {
 	const struct cn_image_config *c = img->config;
 	json_t *o = json_object();
@@ -115,21 +142,22 @@ static json_t *inspect_json(const struct cn_resolved *img, const struct cn_resol
 	json_t *history = json_object_get(c->json, "history");
 	json_object_set_new(o, "History",
 			    json_is_array(history) ? json_deep_copy(history) : json_array());
-	const struct cn_descriptor *d = &img->manifest_desc;
-	json_object_set_new(o, "Descriptor",
-			    json_pack("{s:s, s:s, s:I}", "mediaType", d->media_type, "digest",
-				      d->digest.str, "size", (json_int_t)d->size));
+	json_object_set_new(o, "Descriptor", descriptor_json(store, img));
 	return o;
 }
 
-/* The blob --raw prints: the entry's manifest or index, or the platform manifest when that is
- * what the reference pinned by digest. */
-static const struct cn_digest *raw_manifest(const struct cn_resolved *img, const char *spec)
+/* The blob --raw prints: the entry's manifest or index as the registry served it (the source
+ * of an entry converted from Docker schema 2), or the platform manifest when that is what the
+ * reference pinned by digest. */
+static const struct cn_digest *raw_manifest(const struct cn_resolved *img, const char *spec,
+					    struct cn_digest *buf)
 {
 	cleanup_reference struct cn_reference ref = {0};
 	if (cn_reference_parse(spec, &ref, NULL) >= 0 && ref.digest &&
 	    strcmp(ref.digest, img->manifest_desc.digest.str) == 0)
 		return &img->manifest_desc.digest;
+	if (img->tag.source_digest && cn_digest_parse(img->tag.source_digest, buf) == 0)
+		return buf;
 	return &img->tag.desc.digest;
 }
 
@@ -139,9 +167,11 @@ static int print_raw(struct cli_context *ctx, struct cn_store *store, const char
 	cleanup_resolved struct cn_resolved img = {0};
 	cleanup_strbuf struct strbuf sb = STRBUF_INIT;
 	struct cn_error err = CN_ERROR_INIT;
+	struct cn_digest source;
 	int r = cn_store_resolve(store, spec, &img, &err);
 	if (r >= 0 && mode == INSPECT_RAW)
-		r = cn_store_read_blob(store, raw_manifest(&img, spec), CN_MANIFEST_MAX, &sb, &err);
+		r = cn_store_read_blob(store, raw_manifest(&img, spec, &source), CN_MANIFEST_MAX,
+				       &sb, &err);
 	else if (r >= 0)
 		r = cn_store_read_blob(store, &img.id, CN_CONFIG_MAX, &sb, &err);
 	if (r < 0)
@@ -167,7 +197,7 @@ static int inspect_all(struct cli_context *ctx, struct cn_store *store, char **s
 		cleanup_resolved struct cn_resolved img = {0};
 		codes[i] = cn_store_resolve(store, specs[i], &img, &errs[i]);
 		if (codes[i] >= 0)
-			json_array_append_new(arr, inspect_json(&img, all, n_all));
+			json_array_append_new(arr, inspect_json(store, &img, all, n_all));
 	}
 	print_json(arr, stdout);
 	fflush(stdout);

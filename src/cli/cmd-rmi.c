@@ -153,8 +153,12 @@ static int untag_entry(struct rmi *m, const struct refs *refs, size_t i, struct 
 	if (r < 0)
 		return r;
 	printf("Untagged: %s\n", refs->names[i].familiar);
-	ALLOC_GROW(m->removed, m->n_removed + 1, m->alloc_removed);
+	ALLOC_GROW(m->removed, m->n_removed + 2, m->alloc_removed);
 	cn_descriptor_copy(&refs->v[i].tag.desc, &m->removed[m->n_removed++]);
+	struct cn_descriptor source = { .size = -1 };
+	if (refs->v[i].tag.source_digest &&
+	    cn_digest_parse(refs->v[i].tag.source_digest, &source.digest) == 0)
+		m->removed[m->n_removed++] = source; /* the Docker original of a converted entry */
 	return 0;
 }
 

@@ -62,6 +62,7 @@ int cmd_tag(struct cli_context *ctx, int argc, char **argv)
 		r = cn_store_resolve(store, source, &src, &err);
 	if (r >= 0)
 		r = cn_store_set_tag(store, name, &src.tag.desc, kept_repo_digest(&src, repo),
+				     src.tag.source_digest,
 				     &err);
 	if (r < 0)
 		return cli_fail(ctx, r, &err);

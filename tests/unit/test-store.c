@@ -132,7 +132,7 @@ static void set_tag(struct cn_store *s, const char *name, const struct cn_descri
 		    const char *repo_digest)
 {
 	struct cn_error err = CN_ERROR_INIT;
-	int r = cn_store_set_tag(s, name, d, repo_digest, &err);
+	int r = cn_store_set_tag(s, name, d, repo_digest, NULL, &err);
 	if (r < 0)
 		TEST_FAIL("set_tag %s: %s", name, err.msg);
 }
@@ -583,5 +583,31 @@ TEST(delete_unreferenced_keeps_shared_blobs)
 	ASSERT_STREQ(deleted.text, want);
 	ASSERT_TRUE(has(s, &a.layers[0]));
 	ASSERT_TRUE(has(s, &a.manifest.digest));
+	cn_store_free(s);
+}
+
+TEST(gc_keeps_the_source_of_a_converted_entry)
+{
+	struct cn_store *s = new_store(CN_STORE_GC);
+	struct test_image oci, original;
+	struct cn_gc_stats st;
+	make_image(s, "oci", "2024-01-01T00:00:00Z", 1, NULL, &oci);
+	make_image(s, "docker", "2024-01-01T00:00:00Z", 1, NULL, &original);
+	struct cn_error err = CN_ERROR_INIT;
+	ASSERT_OK(cn_store_set_tag(s, "docker.io/library/x:1", &oci.manifest, NULL,
+				   original.manifest.digest.str, &err));
+	struct cn_store_tag *tags = NULL;
+	size_t n = 0;
+	ASSERT_OK(cn_store_list_tags(s, &tags, &n, &err));
+	ASSERT_EQ(n, 1);
+	ASSERT_STREQ(tags[0].source_digest, original.manifest.digest.str);
+	cn_store_tags_free(tags, n);
+	ASSERT_OK(cn_store_gc(s, false, &st, NULL));
+	ASSERT_EQ(st.blobs_deleted, 0);
+	ASSERT_TRUE(has(s, &original.manifest.digest));
+	ASSERT_TRUE(has(s, &original.layers[0]));
+	ASSERT_OK(cn_store_remove_tag(s, "docker.io/library/x:1", &err));
+	ASSERT_OK(cn_store_gc(s, false, &st, NULL));
+	ASSERT_EQ(st.blobs_deleted, 6);
 	cn_store_free(s);
 }

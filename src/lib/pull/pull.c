@@ -9,6 +9,7 @@
 #include "base/alloc.h"
 #include "base/cleanup.h"
 #include "base/log.h"
+#include "lib/image/convert.h"
 #include "lib/reference/reference.h"
 #include "lib/registry/client.h"
 
@@ -139,6 +140,8 @@ static int run_jobs(struct pull *p, struct cn_error *err)
 struct image {
 	struct cn_fetched_manifest raw;
 	struct cn_manifest *m;
+	struct cn_descriptor oci; /* the OCI twin of a Docker manifest (see convert.h) */
+	bool converted;
 };
 
 static int fetch_image(struct pull *p, struct cn_http *h, const struct cn_descriptor *d,
@@ -193,6 +196,7 @@ static void release_images(struct image *images, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		cn_fetched_manifest_release(&images[i].raw);
 		cn_manifest_free(images[i].m);
+		free(images[i].oci.media_type);
 	}
 	free(images);
 }
@@ -234,6 +238,106 @@ static bool entry_unchanged(struct cn_store *s, const char *name, const struct c
 			same = cn_digest_equal(&tags[i].desc.digest, d);
 	cn_store_tags_free(tags, n);
 	return same;
+}
+
+/* What a pull tags: the whole index (--all-platforms) or the one image pulled. */
+struct entry {
+	const struct cn_manifest *index; /* NULL: tag images[0] */
+	const struct cn_fetched_manifest *top;
+	struct image *images;
+	const size_t *sel; /* images[i] is index->manifests[sel[i]] */
+	size_t n_sel;
+};
+
+/* Stores `body` as a blob and describes it as `media_type` in `ret`. */
+static int put_described(struct pull *p, const struct strbuf *body, const char *media_type,
+			 struct cn_descriptor *ret, struct cn_error *err)
+{
+	int r = cn_store_put_blob(p->store, body->buf, body->len, NULL, &ret->digest, err);
+	if (r < 0)
+		return r;
+	ret->media_type = xstrdup(media_type);
+	ret->size = (int64_t)body->len;
+	return 0;
+}
+
+/* Gives every Docker schema 2 image its OCI twin, so skopeo's oci: transport and
+ * oci-image-tool, which read only OCI-typed index.json entries, read the store as it is. */
+static int convert_images(struct pull *p, struct image *images, size_t n, struct cn_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!cn_media_type_is_docker_manifest(images[i].m->media_type))
+			continue;
+		cleanup_strbuf struct strbuf oci = STRBUF_INIT;
+		int r = cn_manifest_to_oci(images[i].m, &oci, err);
+		if (r >= 0)
+			r = put_described(p, &oci, CN_MT_OCI_MANIFEST, &images[i].oci, err);
+		if (r < 0)
+			return cn_error_prefix(err, r, "converting %s to OCI", images[i].raw.digest.str);
+		images[i].converted = true;
+	}
+	return 0;
+}
+
+/* The OCI twin of an index whose children (or itself) are Docker types; 0 with ret->size -1
+ * when it needs none. */
+static int convert_index(struct pull *p, const struct entry *e, struct cn_descriptor *ret,
+			 struct cn_error *err)
+{
+	const struct cn_descriptor **children = xcalloc(e->index->n_manifests + 1, sizeof(*children));
+	bool any = cn_media_type_is_docker_manifest(e->index->media_type);
+	for (size_t i = 0; i < e->n_sel; i++) {
+		if (e->images[i].converted) {
+			children[e->sel[i]] = &e->images[i].oci;
+			any = true;
+		}
+	}
+	ret->size = -1;
+	int r = 0;
+	if (any) {
+		cleanup_strbuf struct strbuf oci = STRBUF_INIT;
+		r = cn_index_to_oci(e->index, children, &oci, err);
+		if (r >= 0)
+			r = put_described(p, &oci, CN_MT_OCI_INDEX, ret, err);
+	}
+	free(children);
+	return r;
+}
+
+static int record_entry(struct pull *p, const struct cn_reference *ref, const struct entry *e,
+			struct cn_pull_result *ret, struct cn_error *err)
+{
+	struct cn_descriptor d = { 0 }, oci_index = { .size = -1 };
+	const char *source = NULL;
+	int r = convert_images(p, e->images, e->n_sel, err);
+	if (r >= 0 && e->index)
+		r = convert_index(p, e, &oci_index, err);
+	if (r < 0) {
+		free(oci_index.media_type);
+		return r;
+	}
+	if (e->index && oci_index.size >= 0) {
+		d = oci_index;
+		source = e->top->digest.str;
+	} else if (e->index) {
+		d = (struct cn_descriptor){ .media_type = e->index->media_type,
+					    .digest = e->top->digest,
+					    .size = (int64_t)e->top->body.len };
+	} else if (e->images[0].converted) {
+		d = e->images[0].oci;
+		source = e->images[0].raw.digest.str;
+	} else {
+		d = (struct cn_descriptor){ .media_type = e->images[0].m->media_type,
+					    .digest = e->images[0].raw.digest,
+					    .size = (int64_t)e->images[0].raw.body.len };
+	}
+	ret->name = entry_name(ref);
+	ret->digest = e->top->digest;
+	ret->image = d.digest;
+	ret->updated = !entry_unchanged(p->store, ret->name, &d.digest) || p->fetched > 0;
+	r = cn_store_set_tag(p->store, ret->name, &d, e->top->digest.str, source, err);
+	free(oci_index.media_type);
+	return r;
 }
 
 static int pull_resolved(struct pull *p, struct cn_http *h, const struct cn_reference *ref,
@@ -279,17 +383,9 @@ static int pull_resolved(struct pull *p, struct cn_http *h, const struct cn_refe
 	if (r >= 0)
 		r = store_manifests(p, images, n_sel, p->opts->all_platforms && m ? &top : NULL, err);
 	if (r >= 0) {
-		struct cn_descriptor d = { 0 };
-		bool whole_index = p->opts->all_platforms && m;
-		const struct cn_fetched_manifest *tagged = whole_index ? &top : &images[0].raw;
-		d.media_type = whole_index ? m->media_type : images[0].m->media_type;
-		d.digest = tagged->digest;
-		d.size = (int64_t)tagged->body.len;
-		ret->name = entry_name(ref);
-		ret->digest = top.digest;
-		ret->image = d.digest;
-		ret->updated = !entry_unchanged(p->store, ret->name, &d.digest) || p->fetched > 0;
-		r = cn_store_set_tag(p->store, ret->name, &d, top.digest.str, err);
+		struct entry e = { .index = p->opts->all_platforms ? m : NULL, .top = &top,
+				   .images = images, .sel = sel, .n_sel = n_sel };
+		r = record_entry(p, ref, &e, ret, err);
 	}
 	release_images(images, n_sel ? n_sel : 1);
 	free(sel);

@@ -113,7 +113,7 @@ int cn_store_fsck(struct cn_store *s, cn_fsck_report_fn report, void *userdata,
 	for (size_t i = 0; i < n; i++) {
 		struct cn_error werr = CN_ERROR_INIT;
 		f.tag = tags[i].name ? tags[i].name : tags[i].desc.digest.str;
-		r = cn_store_walk(s, &tags[i].desc, check_present, &f, &werr);
+		r = cn_store_walk_tag(s, &tags[i], check_present, &f, &werr);
 		if (r < 0)
 			problem(&f, "tag %s: %s", f.tag, cn_error_message(&werr, r));
 	}

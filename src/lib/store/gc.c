@@ -47,6 +47,18 @@ int cn_store_walk(struct cn_store *s, const struct cn_descriptor *desc, cn_store
 	return walk(s, desc, fn, userdata, 0, err);
 }
 
+int cn_store_walk_tag(struct cn_store *s, const struct cn_store_tag *tag, cn_store_walk_fn fn,
+		      void *userdata, struct cn_error *err)
+{
+	int r = cn_store_walk(s, &tag->desc, fn, userdata, err);
+	if (r < 0 || !tag->source_digest)
+		return r;
+	struct cn_descriptor source = { .size = -1 };
+	if (cn_digest_parse(tag->source_digest, &source.digest) < 0)
+		return 0;
+	return cn_store_walk(s, &source, fn, userdata, err);
+}
+
 /* The set of reachable digests: a binary tree of strings (tsearch). */
 struct reach {
 	void *root;
@@ -75,7 +87,7 @@ static int mark_all(struct cn_store *s, struct reach *set, struct cn_error *err)
 	size_t n = 0;
 	int r = cn_store_list_tags(s, &tags, &n, err);
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = cn_store_walk(s, &tags[i].desc, mark, set, err);
+		r = cn_store_walk_tag(s, &tags[i], mark, set, err);
 	cn_store_tags_free(tags, n);
 	return r;
 }

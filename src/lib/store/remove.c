@@ -54,7 +54,7 @@ static int mark_remaining(struct cn_store *s, struct digest_set *reached, struct
 	size_t n = 0;
 	int r = cn_store_list_tags(s, &tags, &n, err);
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = cn_store_walk(s, &tags[i].desc, add_present, reached, err);
+		r = cn_store_walk_tag(s, &tags[i], add_present, reached, err);
 	cn_store_tags_free(tags, n);
 	return r;
 }

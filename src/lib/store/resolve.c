@@ -14,6 +14,7 @@ void cn_store_tag_copy(const struct cn_store_tag *src, struct cn_store_tag *ret)
 {
 	ret->name = src->name ? xstrdup(src->name) : NULL;
 	ret->repo_digest = src->repo_digest ? xstrdup(src->repo_digest) : NULL;
+	ret->source_digest = src->source_digest ? xstrdup(src->source_digest) : NULL;
 	cn_descriptor_copy(&src->desc, &ret->desc);
 }
 
@@ -21,6 +22,7 @@ void cn_store_tag_release(struct cn_store_tag *t)
 {
 	free(t->name);
 	free(t->repo_digest);
+	free(t->source_digest);
 	cn_descriptor_release(&t->desc);
 	memset(t, 0, sizeof(*t));
 }
@@ -183,7 +185,8 @@ static int find_by_digest(struct cn_store *s, const struct cn_reference *ref,
 		cleanup_free char *repo = entry_repository(&tags[i]);
 		same_repo[i] = repo && strcmp(repo, name) == 0;
 		if (same_repo[i] && (digest_str_equal(tags[i].desc.digest.str, ref->digest) ||
-				     digest_str_equal(tags[i].repo_digest, ref->digest)))
+				     digest_str_equal(tags[i].repo_digest, ref->digest) ||
+				     digest_str_equal(tags[i].source_digest, ref->digest)))
 			return (int)i;
 	}
 	/* The platform image of an index entry, as pulled by its own digest. */

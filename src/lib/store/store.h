@@ -22,6 +22,9 @@
 #include "lib/image/manifest.h"
 
 #define CN_ANNOTATION_REPO_DIGEST "dev.cairn.repo.digest"
+/* On an entry converted from Docker schema 2 to OCI: the digest of the registry's original
+ * manifest (or list), also kept in blobs/ and reachable for gc. */
+#define CN_ANNOTATION_SOURCE_MANIFEST "dev.cairn.manifest.source"
 
 struct cn_store;
 
@@ -76,6 +79,7 @@ struct cn_blob_writer *cn_blob_writer_free(struct cn_blob_writer *w);
 struct cn_store_tag {
 	char *name;      /* full normalized reference, e.g. docker.io/library/redis:7 */
 	char *repo_digest; /* digest the registry served for it (index or manifest), or NULL */
+	char *source_digest; /* the original Docker manifest this OCI entry was converted from */
 	struct cn_descriptor desc;
 };
 
@@ -83,9 +87,9 @@ struct cn_store_tag {
 int cn_store_list_tags(struct cn_store *s, struct cn_store_tag **ret, size_t *ret_n,
 		       struct cn_error *err);
 void cn_store_tags_free(struct cn_store_tag *tags, size_t n);
-/* Adds or replaces the entry `name` -> desc. `repo_digest` may be NULL. */
+/* Adds or replaces the entry `name` -> desc. `repo_digest` and `source_digest` may be NULL. */
 int cn_store_set_tag(struct cn_store *s, const char *name, const struct cn_descriptor *desc,
-		     const char *repo_digest, struct cn_error *err);
+		     const char *repo_digest, const char *source_digest, struct cn_error *err);
 /* Removes the entry `name`; -ENOENT if there is none. */
 int cn_store_remove_tag(struct cn_store *s, const char *name, struct cn_error *err);
 
@@ -117,6 +121,10 @@ int cn_store_fsck(struct cn_store *s, cn_fsck_report_fn report, void *userdata,
 typedef int (*cn_store_walk_fn)(void *userdata, const struct cn_descriptor *d, bool present);
 int cn_store_walk(struct cn_store *s, const struct cn_descriptor *desc, cn_store_walk_fn fn,
 		  void *userdata, struct cn_error *err);
+/* cn_store_walk() over everything an index.json entry keeps alive: its manifest's closure and
+ * that of its source manifest, if any. */
+int cn_store_walk_tag(struct cn_store *s, const struct cn_store_tag *tag, cn_store_walk_fn fn,
+		      void *userdata, struct cn_error *err);
 
 static inline void cn_store_freep(struct cn_store **s)
 {

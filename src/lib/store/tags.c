@@ -41,6 +41,7 @@ void cn_store_tags_free(struct cn_store_tag *tags, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(tags[i].name);
 		free(tags[i].repo_digest);
+		free(tags[i].source_digest);
 		cn_descriptor_release(&tags[i].desc);
 	}
 	free(tags);
@@ -67,9 +68,13 @@ int cn_store_list_tags(struct cn_store *s, struct cn_store_tag **ret, size_t *re
 		}
 		if (tags[count].desc.ref_name)
 			tags[count].name = xstrdup(tags[count].desc.ref_name);
-		const char *rd = cn_json_string(json_object_get(e, "annotations"),
-						CN_ANNOTATION_REPO_DIGEST);
+		json_t *annotations = json_object_get(e, "annotations");
+		const char *rd = cn_json_string(annotations, CN_ANNOTATION_REPO_DIGEST);
+		const char *src = cn_json_string(annotations, CN_ANNOTATION_SOURCE_MANIFEST);
+		struct cn_digest parsed;
 		tags[count].repo_digest = rd ? xstrdup(rd) : NULL;
+		tags[count].source_digest = src && cn_digest_parse(src, &parsed) == 0 ? xstrdup(src)
+											 : NULL;
 		count++;
 	}
 	*ret = tags;
@@ -93,7 +98,7 @@ static size_t remove_named(json_t *arr, const char *name)
 }
 
 int cn_store_set_tag(struct cn_store *s, const char *name, const struct cn_descriptor *desc,
-		     const char *repo_digest, struct cn_error *err)
+		     const char *repo_digest, const char *source_digest, struct cn_error *err)
 {
 	cleanup_close int lock = cn_store_lock_index(s);
 	if (lock < 0)
@@ -109,9 +114,12 @@ int cn_store_set_tag(struct cn_store *s, const char *name, const struct cn_descr
 	d.ref_name = (char *)name;
 	d.os = d.architecture = d.variant = NULL; /* platform belongs to index children only */
 	json_t *entry = cn_descriptor_to_json(&d);
+	json_t *annotations = json_object_get(entry, "annotations");
 	if (repo_digest)
-		json_object_set_new(json_object_get(entry, "annotations"), CN_ANNOTATION_REPO_DIGEST,
-				    json_string(repo_digest));
+		json_object_set_new(annotations, CN_ANNOTATION_REPO_DIGEST, json_string(repo_digest));
+	if (source_digest)
+		json_object_set_new(annotations, CN_ANNOTATION_SOURCE_MANIFEST,
+				    json_string(source_digest));
 	json_array_append_new(arr, entry);
 	return save_index(s, index, err);
 }
