@@ -167,17 +167,22 @@ static int list_tags(struct cli_context *ctx, const char *arg, const struct sear
 	if (r < 0)
 		return cli_fail(ctx, r, &err);
 	cleanup_free char *name = cn_reference_name(&ref);
-	json_t *arr = o->json ? json_array() : NULL;
-	if (!o->json)
-		printf("NAME   TAG\n");
-	for (size_t i = 0; i < n && i < o->limit; i++) {
-		if (arr)
+	if (o->json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < n && i < o->limit; i++)
 			json_array_append_new(arr, json_pack("{s:s,s:s}", "Name", name, "Tag", tags[i]));
-		else
-			printf("%s   %s\n", name, tags[i]);
-	}
-	if (arr)
 		print_json(arr, stdout);
+	} else {
+		static const char *const headers[] = { "NAME", "TAG" };
+		struct table t;
+		table_init(&t, 2, headers);
+		for (size_t i = 0; i < n && i < o->limit; i++) {
+			table_add(&t, name);
+			table_add(&t, tags[i]);
+		}
+		table_print(&t, stdout);
+		table_release(&t);
+	}
 	cn_strv_free(tags, n);
 	return 0;
 }

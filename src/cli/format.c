@@ -39,7 +39,7 @@ const char *format_since(int64_t when, char *buf, size_t len)
 	if (d < 1)
 		return "Less than a second ago";
 	if (d < 60) {
-		(void)snprintf(buf, len, "%lld seconds ago", (long long)d);
+		(void)snprintf(buf, len, "%lld second%s ago", (long long)d, d == 1 ? "" : "s");
 		return buf;
 	}
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
