@@ -28,6 +28,8 @@ int cli_failf(struct cli_context *ctx, const char *fmt, ...) __attribute__((form
 /* Prints a usage error and returns EXIT_USAGE. */
 int cli_usage_error(struct cli_context *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* For getopt's '?': names the offending argument as a usage error; returns EXIT_USAGE. */
+int cli_bad_option(struct cli_context *ctx, char **argv);
 /* The store root: --root, $CAIRN_ROOT, $XDG_DATA_HOME/cairn, ~/.local/share/cairn, or
  * /var/lib/cairn for root. Newly allocated. */
 char *cli_store_root(const struct cli_context *ctx);

@@ -25,7 +25,7 @@ int cmd_gc(struct cli_context *ctx, int argc, char **argv)
 			       "Options:\n  -n, --dry-run   only report what would be deleted\n");
 			return 0;
 		} else {
-			return cli_usage_error(ctx, "unknown option");
+			return cli_bad_option(ctx, argv);
 		}
 	}
 	if (optind != argc)

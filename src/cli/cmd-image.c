@@ -97,7 +97,7 @@ static int prune(struct cli_context *ctx, int argc, char **argv)
 			prune_usage(stdout);
 			return 0;
 		} else {
-			return cli_usage_error(ctx, "unknown option");
+			return cli_bad_option(ctx, argv);
 		}
 	}
 	if (optind != argc)

@@ -105,7 +105,7 @@ int cmd_login(struct cli_context *ctx, int argc, char **argv)
 			login_usage();
 			return 0;
 		default:
-			return cli_usage_error(ctx, "unknown option");
+			return cli_bad_option(ctx, argv);
 		}
 	}
 	if (argc - optind > 1)

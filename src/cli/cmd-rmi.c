@@ -228,7 +228,7 @@ int cmd_rmi(struct cli_context *ctx, int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			return cli_usage_error(ctx, "unknown option");
+			return cli_bad_option(ctx, argv);
 		}
 	}
 	if (optind >= argc)

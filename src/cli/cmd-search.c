@@ -218,7 +218,7 @@ int cmd_search(struct cli_context *ctx, int argc, char **argv)
 			usage();
 			return 0;
 		default:
-			return cli_usage_error(ctx, "unknown option");
+			return cli_bad_option(ctx, argv);
 		}
 	}
 	if (optind + 1 != argc)

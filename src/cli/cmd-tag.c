@@ -35,7 +35,7 @@ int cmd_tag(struct cli_context *ctx, int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c != 'h')
-			return cli_usage_error(ctx, "unknown option");
+			return cli_bad_option(ctx, argv);
 		usage(stdout);
 		return 0;
 	}

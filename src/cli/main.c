@@ -66,6 +66,17 @@ int cli_usage_error(struct cli_context *ctx, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_bad_option(struct cli_context *ctx, char **argv)
+{
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	/* optopt is set for a bad short option (or one missing its argument); then argv names
+	 * the cluster it came from, which may hold other options. */
+	if (optopt && (arg[0] != '-' || arg[1] != '-'))
+		arg = shortopt;
+	return cli_usage_error(ctx, "unknown option or missing argument: %s", arg);
+}
+
 int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json)
 {
 	if (strcmp(s, "json") == 0 || strcmp(s, "table") == 0) {
@@ -139,6 +150,7 @@ int main(int argc, char **argv)
 			continue;
 		int first = optind;
 		ctx.command = name;
+		opterr = 0; /* commands report bad options themselves, once */
 		optind = 0; /* reset getopt for the command's own options */
 		return commands[i].run(&ctx, argc - first, argv + first);
 	}
