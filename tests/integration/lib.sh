@@ -302,6 +302,14 @@ it_registry_start() {
 	*) it_fail "it_registry_start: unknown mode '$mode'" ;;
 	esac
 
+	# TLS when the caller set IT_REGISTRY_TLS_CERT and IT_REGISTRY_TLS_KEY (PEM files).
+	local tls_yaml="" scheme=http
+	if [ -n "${IT_REGISTRY_TLS_CERT:-}" ]; then
+		tls_yaml="  tls:
+    certificate: $IT_REGISTRY_TLS_CERT
+    key: ${IT_REGISTRY_TLS_KEY:?IT_REGISTRY_TLS_KEY must go with IT_REGISTRY_TLS_CERT}"
+		scheme=https
+	fi
 	local attempt port pid code ok=0
 	for attempt in 1 2 3; do
 		port=$(it_free_port)
@@ -320,6 +328,7 @@ storage:
 http:
   addr: 127.0.0.1:$port
   secret: cairn-integration-test-secret
+$tls_yaml
 $auth_yaml
 EOF
 		# docker-registry treats REGISTRY_* env vars as config overrides: drop them all.
@@ -332,7 +341,7 @@ EOF
 		pid=$_IT_LAST_PID
 		local i
 		for ((i = 0; i < 100; i++)); do
-			code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port/v2/" 2>/dev/null || true)
+			code=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 1 "$scheme://127.0.0.1:$port/v2/" 2>/dev/null || true)
 			if [ "$code" = 200 ] || [ "$code" = 401 ]; then ok=1; break; fi
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
@@ -341,7 +350,7 @@ EOF
 		_it_kill_pid "$pid"   # port race or slow start: try another port
 	done
 	[ "$ok" = 1 ] || it_fail "docker-registry '$name' did not start: $(tail -5 "$dir/registry.log")"
-	export "${name}_PORT=$port" "${name}_ADDR=127.0.0.1:$port" "${name}_URL=http://127.0.0.1:$port"
+	export "${name}_PORT=$port" "${name}_ADDR=127.0.0.1:$port" "${name}_URL=$scheme://127.0.0.1:$port"
 	export "${name}_DATA=$dir/data" "${name}_DIR=$dir" "${name}_LOG=$dir/registry.log" "${name}_AUTH=$mode"
 	if [ -n "$user" ]; then export "${name}_USER=$user" "${name}_PASS=$pass"; fi
 	it_log "registry $name ($mode) on 127.0.0.1:$port"

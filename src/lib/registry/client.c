@@ -29,6 +29,7 @@ struct cn_registry {
 	char *domain;
 	char *base_url;   /* scheme://host[:port] of the registry API */
 	char *search_url; /* where /v1/search lives (index.docker.io for Docker Hub) */
+	char *ca_file;    /* certs.d/<domain>/ca.crt, trusted for this registry only, or NULL */
 	struct cn_credentials creds;
 	bool has_creds;
 	pthread_mutex_t lock; /* guards challenge and tokens */
@@ -59,12 +60,33 @@ bool cn_registry_host_is_loopback(const char *domain)
 	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
+/*
+ * A CA certificate for `domain` in docker's certs.d layout: CONFIG_DIR/certs.d/<domain>/ca.crt,
+ * else /etc/docker/certs.d/<domain>/ca.crt (so an existing docker setup just works).
+ */
+static char *find_ca_file(const char *config_dir, const char *domain)
+{
+	cleanup_free char *dir = cn_credentials_config_dir(config_dir);
+	char *path = xasprintf("%s/certs.d/%s/ca.crt", dir, domain);
+	if (access(path, R_OK) == 0)
+		return path;
+	free(path);
+	path = xasprintf("/etc/docker/certs.d/%s/ca.crt", domain);
+	if (access(path, R_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
 int cn_registry_new(const char *domain, const struct cn_registry_options *opts,
 		    struct cn_registry **ret, struct cn_error *err)
 {
 	struct cn_registry *reg = xcalloc(1, sizeof(*reg));
-	const char *scheme = (opts->insecure || cn_registry_host_is_loopback(domain)) ? "http"
-										      : "https";
+	reg->ca_file = find_ca_file(opts->config_dir, domain);
+	/* Loopback is plain HTTP like docker's built-in insecure range, unless a CA for it is
+	 * installed: then the registry serves TLS and we verify it. */
+	bool plain = opts->insecure || (cn_registry_host_is_loopback(domain) && !reg->ca_file);
+	const char *scheme = plain ? "http" : "https";
 	reg->domain = xstrdup(domain);
 	pthread_mutex_init(&reg->lock, NULL);
 	if (strcmp(domain, "docker.io") == 0) {
@@ -105,8 +127,19 @@ struct cn_registry *cn_registry_free(struct cn_registry *reg)
 	free(reg->domain);
 	free(reg->base_url);
 	free(reg->search_url);
+	free(reg->ca_file);
 	free(reg);
 	return NULL;
+}
+
+/* The registry's own CA applies to its own origin only (not to a token service or blob
+ * storage elsewhere, which keep the system's CAs). */
+static const char *ca_for(const struct cn_registry *reg, const char *url)
+{
+	size_t n = strlen(reg->base_url);
+	if (!reg->ca_file || strncmp(url, reg->base_url, n) != 0 || (url[n] && url[n] != '/'))
+		return NULL;
+	return reg->ca_file;
 }
 
 const char *cn_registry_base_url(const struct cn_registry *reg)
@@ -147,7 +180,8 @@ static int fetch_token(struct cn_registry *reg, struct cn_http *h, const char *s
 	struct curl_slist *headers = auth ? curl_slist_append(NULL, auth) : NULL;
 	cleanup_strbuf struct strbuf body = STRBUF_INIT;
 	struct cn_http_request req = { .url = url, .headers = headers, .body = &body,
-				       .max_body = TOKEN_BODY_MAX, .timeout_s = 60 };
+				       .max_body = TOKEN_BODY_MAX, .timeout_s = 60,
+				       .tls_ca_file = ca_for(reg, url) };
 	struct cn_http_response resp;
 	int r = cn_http_perform(h, &req, &resp, err);
 	curl_slist_free_all(headers);
@@ -255,6 +289,7 @@ int cn_registry_request(struct cn_registry *reg, struct cn_http *h, const char *
 		if (auth)
 			headers = curl_slist_append(headers, auth);
 		req->headers = headers;
+		req->tls_ca_file = ca_for(reg, req->url);
 		r = cn_http_perform(h, req, resp, err);
 		curl_slist_free_all(headers);
 		req->headers = extra;
@@ -272,7 +307,8 @@ int cn_registry_request(struct cn_registry *reg, struct cn_http *h, const char *
 	return r;
 }
 
-/* "CODE: message" of the first error in a distribution-spec error body, or "". */
+/* " (CODE: message)" of the first error in a distribution-spec error body; else the first line
+ * of a short plain-text body; else "". */
 static void error_detail(const struct strbuf *body, char *buf, size_t len)
 {
 	json_error_t jerr;
@@ -286,6 +322,14 @@ static void error_detail(const struct strbuf *body, char *buf, size_t len)
 		(void)snprintf(buf, len, " (%s%s%s)", code ? code : "", code && msg ? ": " : "",
 			       msg ? msg : "");
 	json_decref(j);
+	if (j || body->len > 512)
+		return;
+	size_t n = strcspn(body->buf, "\r\n");
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)body->buf[i] < 0x20 || (unsigned char)body->buf[i] > 0x7e)
+			return; /* not plain text */
+	if (n > 0)
+		(void)snprintf(buf, len, " (%.*s)", (int)MIN(n, 200), body->buf);
 }
 
 /* Maps a non-success status to an errno and a one-line cause; callers prefix what failed. */
@@ -312,6 +356,11 @@ int cn_registry_status_error(struct cn_registry *reg, const struct cn_http_respo
 				    resp->ratelimit_remaining[0] ? resp->ratelimit_remaining : "-",
 				    resp->retry_after[0] ? resp->retry_after : "-");
 	default:
+		if (resp->status == 400 && strstr(detail, "HTTPS"))
+			return cn_error_set(err, -EPROTO,
+					    "the registry speaks TLS: install its CA certificate as "
+					    "certs.d/%s/ca.crt in the client config directory%s",
+					    reg->domain, detail);
 		return cn_error_set(err, resp->status >= 500 ? -EIO : -EPROTO,
 				    "unexpected HTTP status %ld%s", resp->status, detail);
 	}
