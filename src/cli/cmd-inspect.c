@@ -51,7 +51,8 @@ static void strv_add_unique(char ***v, size_t *n, size_t *alloc, char *s)
 static json_t *strv_json(char **v, size_t n)
 {
 	json_t *arr = json_array();
-	qsort(v, n, sizeof(*v), cmp_strp);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_strp);
 	for (size_t i = 0; i < n; i++) {
 		json_array_append_new(arr, json_string(v[i]));
 		free(v[i]);
