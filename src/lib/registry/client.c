@@ -302,6 +302,7 @@ int cn_registry_request(struct cn_registry *reg, struct cn_http *h, const char *
 			break; /* the same Basic credentials will not work a second time */
 		if (!auth && !scope[0] && !reg->has_creds)
 			break; /* anonymous ping: tokens are asked per repository later */
+		free(refused);
 		refused = TAKE_PTR(auth);
 	}
 	return r;
