@@ -2,7 +2,8 @@
 # The local image commands (images, inspect, history, tag, rmi, image prune) on images pulled
 # from a real docker-registry, checked against skopeo reading the same store (oci:ROOT:REF):
 #  - image IDs are config digests; sizes are config + layers as stored; newest first
-#  - inspect has docker image inspect's shape; --raw/--raw-config print the stored bytes
+#  - inspect has docker image inspect's shape; --raw/--raw-config print the stored bytes (for a
+#    Docker schema 2 image, whose entry is an OCI twin, the registry's original manifest)
 #  - history has one row per config history entry, layers matched through empty_layer
 #  - tag adds an entry skopeo sees; rmi untags and deletes exactly the blobs no tag uses
 #  - image prune deletes what a re-pulled tag left behind
@@ -26,8 +27,9 @@ config_digest() { raw_manifest "$1" | jq -r .config.digest; }
 config_json() { it_skopeo inspect --raw --config "oci:$STORE:$1"; }
 stored_size() { raw_manifest "$1" | jq '[.config.size, .layers[].size] | add'; }
 blob_file() { printf '%s/blobs/%s' "$STORE" "${1/://}"; }
-# skopeo's oci: transport reads only OCI media types: ask the registry about the v2s2 image.
+# The registry's view (an independent source for the v2s2 image's facts).
 reg_config_json() { it_skopeo inspect --tls-verify=false --raw --config "docker://$1"; }
+reg_raw_manifest() { it_skopeo inspect --tls-verify=false --raw "docker://$1"; }
 reg_config_digest() { it_skopeo inspect --tls-verify=false --raw "docker://$1" | jq -r .config.digest; }
 registry_digest() { it_skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$1"; }
 nlines() { if [ -z "$1" ]; then echo 0; else wc -l <<<"$1"; fi; }
@@ -49,7 +51,7 @@ assert_ok cairn pull -q -a "$R/multi:1"
 
 T1="$R/img:t1" T2="$R/img:t2" MU="$R/multi:1"
 id1=$(config_digest "$T1")
-id2=$(reg_config_digest "$T2")
+id2=$(config_digest "$T2")
 rd1=$(registry_digest "$T1")
 rd2=$(registry_digest "$T2")
 raw_manifest "$T1" >"$IT_TMP/raw1.skopeo"
@@ -57,6 +59,21 @@ raw1() { cat "$IT_TMP/raw1.skopeo"; }
 size1=$(raw1 | jq '[.config.size, .layers[].size] | add')
 mdig1="sha256:$(raw1 | sha256sum | cut -d' ' -f1)"
 assert_eq "$mdig1" "$rd1" "the stored manifest is the one the registry served"
+# the v2s2 image: skopeo reads its entry directly, an OCI twin of the registry's Docker manifest
+# (same config and layers) whose source, the registry's bytes, is stored beside it
+reg_raw_manifest "$T2" >"$IT_TMP/raw2.registry"
+assert_eq "sha256:$(sha256sum <"$IT_TMP/raw2.registry" | cut -d' ' -f1)" "$rd2" "v2s2: registry bytes"
+assert_eq "$id2" "$(reg_config_digest "$T2")" "v2s2: the image ID is the registry's config digest"
+e2=$(jq -c --arg n "$T2" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n)' \
+	"$STORE/index.json")
+twin2=$(manifest_digest "$T2")
+assert_eq "$(jq -c '[.mediaType, .digest, .annotations["dev.cairn.manifest.source"]]' <<<"$e2")" \
+	"$(jq -cn --arg t "$twin2" --arg s "$rd2" '["application/vnd.oci.image.manifest.v1+json", $t, $s]')" \
+	"v2s2: the entry is the OCI twin, source = the registry digest"
+cmp -s "$(blob_file "$rd2")" "$IT_TMP/raw2.registry" || it_fail "v2s2: stored source differs from the registry's bytes"
+assert_eq "$(raw_manifest "$T2" | jq -c '[.config, .layers[]] | map({digest, size})')" \
+	"$(jq -c '[.config, .layers[]] | map({digest, size})' "$IT_TMP/raw2.registry")" "v2s2: twin names the source's blobs"
+mapfile -t layers2 < <(raw_manifest "$T2" | jq -r '.layers[].digest')
 # the multi-platform entry shows the host's (amd64) image: its config, as skopeo picks it
 idm="sha256:$(config_json "$MU" | sha256sum | cut -d' ' -f1)"
 assert_eq "$(config_json "$MU" | jq -r .architecture)" amd64 "skopeo picks amd64"
@@ -139,8 +156,10 @@ assert_ok cairn image inspect "$id1"
 assert_eq "$(jq -r '.[0].Id' <<<"$IT_STDOUT")" "$id1" "image inspect by full ID"
 assert_ok cairn inspect --format json "$T2" "$MU"
 assert_eq "$(jq -c '[.[].Id]' <<<"$IT_STDOUT")" "[\"$id2\",\"$idm\"]" "inspect two images"
-assert_eq "$(jq -r '.[0].Descriptor.mediaType' <<<"$IT_STDOUT")" \
-	application/vnd.docker.distribution.manifest.v2+json "inspect v2s2 Descriptor"
+assert_eq "$(jq -c '.[0].Descriptor' <<<"$IT_STDOUT")" \
+	"$(jq -cn --arg d "$rd2" --argjson s "$(wc -c <"$IT_TMP/raw2.registry")" \
+		'{mediaType: "application/vnd.docker.distribution.manifest.v2+json", digest: $d, size: $s}')" \
+	"inspect v2s2 Descriptor"
 assert_eq "$(jq -r '.[1].Descriptor.digest' <<<"$IT_STDOUT")" \
 	"$(raw_manifest "$MU" | jq -r '.manifests[] | select(.platform.architecture == "amd64") | .digest')" \
 	"inspect multi: Descriptor is the platform manifest"
@@ -150,6 +169,10 @@ cairn inspect --raw "$T1" >"$IT_TMP/raw1"
 cmp -s "$IT_TMP/raw1" "$IT_TMP/raw1.skopeo" || it_fail "inspect --raw differs from the stored manifest"
 cairn inspect --raw-config "$T1" >"$IT_TMP/cfg1"
 assert_eq "sha256:$(sha256sum <"$IT_TMP/cfg1" | cut -d' ' -f1)" "$id1" "inspect --raw-config bytes"
+cairn inspect --raw "$T2" >"$IT_TMP/raw2"
+cmp -s "$IT_TMP/raw2" "$IT_TMP/raw2.registry" || it_fail "inspect --raw v2s2: not the registry's manifest"
+cairn inspect --raw-config "$T2" >"$IT_TMP/cfg2"
+assert_eq "sha256:$(sha256sum <"$IT_TMP/cfg2" | cut -d' ' -f1)" "$id2" "inspect --raw-config v2s2 bytes"
 assert_ok cairn inspect --raw "$MU"
 assert_eq "$(jq -r .mediaType <<<"$IT_STDOUT")" application/vnd.oci.image.index.v1+json "inspect --raw multi: the index"
 
@@ -208,7 +231,9 @@ assert_contains "$IT_STDOUT" " $l1size " "history --human=false"
 assert_ok cairn history -q "$T1"
 assert_eq "$(nlines "$IT_STDOUT")" "$nhist" "history -q rows"
 assert_ok cairn history --format json "$T2"
-assert_eq "$(jq length <<<"$IT_STDOUT")" "$(reg_config_json "$T2" | jq '.history | length')" "history v2s2"
+assert_eq "$(jq length <<<"$IT_STDOUT")" "$(config_json "$T2" | jq '.history | length')" "history v2s2"
+assert_eq "$(config_json "$T2" | jq -c .history)" "$(reg_config_json "$T2" | jq -c .history)" \
+	"v2s2: stored config history = the registry's"
 assert_rc 1 cairn history nope
 assert_eq "$(nlines "$IT_STDERR")" 1 "history: one error line"
 assert_rc 2 cairn history
@@ -265,8 +290,12 @@ assert_rc 1 cairn rmi "${id2:7:12}"
 assert_ok cairn rmi -f "${id2:7:12}"
 assert_contains "$IT_STDOUT" "Untagged: $T2"
 assert_contains "$IT_STDOUT" "Untagged: $R/img:t2b"
-assert_contains "$IT_STDOUT" "Deleted: $id2"
-[ ! -e "$(blob_file "$id2")" ] || it_fail "rmi -f left the config"
+assert_eq "$(grep '^Deleted: ' <<<"$IT_STDOUT" | sed 's/^Deleted: //' | sort)" \
+	"$(printf '%s\n' "$twin2" "$rd2" "$id2" "${layers2[@]}" | sort)" \
+	"rmi -f v2s2: deletes twin, source, config, layers"
+for d in "$twin2" "$rd2" "$id2" "${layers2[@]}"; do
+	[ ! -e "$(blob_file "$d")" ] || it_fail "rmi -f left blob $d"
+done
 assert_rc 1 cairn rmi nope "$MU"
 assert_eq "$(nlines "$IT_STDERR")" 1 "rmi: one error line for the missing image"
 assert_contains "$IT_STDOUT" "Untagged: $MU" "rmi goes on after a missing image"
@@ -282,14 +311,21 @@ assert_ok cairn pull -q "$T2"
 assert_ok cairn images --format json "$R/img"
 assert_eq "$(jq -c '[.[] | .Tag + " " + .Digest] | sort' <<<"$IT_STDOUT")" "[\"<none> $rd2\",\"t2 $rd2\"]" \
 	"images: a digest-only entry"
+assert_eq "$(jq -c --arg n "$R/img@$rd2" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n)
+	| [.digest, .annotations["dev.cairn.manifest.source"]]' "$STORE/index.json")" "[\"$twin2\",\"$rd2\"]" \
+	"v2s2 by digest: the same twin and source"
 assert_ok cairn inspect "$R/img@$rd2"
 assert_eq "$(jq -c '.[0] | [.Id, .RepoTags, .RepoDigests]' <<<"$IT_STDOUT")" \
 	"[\"$id2\",[\"$T2\"],[\"$R/img@$rd2\"]]" "inspect by repo digest"
 assert_ok cairn rmi "$T2"
 assert_eq "$(grep '^Untagged: ' <<<"$IT_STDOUT")" "Untagged: $T2
 Untagged: $R/img@$rd2" "rmi drops the digest reference"
-assert_contains "$IT_STDOUT" "Deleted: $id2"
+assert_eq "$(grep '^Deleted: ' <<<"$IT_STDOUT" | sed 's/^Deleted: //' | sort)" \
+	"$(printf '%s\n' "$twin2" "$rd2" "$id2" "${layers2[@]}" | sort)" \
+	"rmi of the v2s2 image pulled twice: twin, source, config, layers, each once"
 assert_eq "$(find "$STORE/blobs" -type f | wc -l)" 0 "rmi deleted the image pulled twice"
+assert_ok cairn gc
+assert_eq "$IT_STDOUT" "Deleted 0 blobs (0B) and 0 partial downloads" "gc after rmi: nothing left"
 
 # ------------------------------------------------------------------ image prune
 # A re-pulled tag leaves the old image's blobs behind: prune deletes exactly those.
