@@ -5,6 +5,8 @@
 
 #include "base/error.h"
 
+struct cn_store;
+
 /* Exit codes: 0 success, 1 failure, 2 bad usage (DESIGN.md). */
 #define EXIT_USAGE 2
 
@@ -33,6 +35,9 @@ int cli_bad_option(struct cli_context *ctx, char **argv);
 /* The store root: --root, $CAIRN_ROOT, $XDG_DATA_HOME/cairn, ~/.local/share/cairn, or
  * /var/lib/cairn for root. Newly allocated. */
 char *cli_store_root(const struct cli_context *ctx);
+/* Opens the store at cli_store_root() (see cn_store_open() for flags and errors). */
+int cli_store_open(const struct cli_context *ctx, unsigned flags, struct cn_store **ret,
+		   struct cn_error *err);
 /* True when `s` is "json" (for --format). Unknown formats are a usage error: returns -1. */
 int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 

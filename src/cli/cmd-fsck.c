@@ -23,19 +23,18 @@ int cmd_fsck(struct cli_context *ctx, int argc, char **argv)
 		}
 		return cli_usage_error(ctx, "takes no arguments");
 	}
-	cleanup_free char *root = cli_store_root(ctx);
 	cleanup_store struct cn_store *store = NULL;
 	struct cn_error err = CN_ERROR_INIT;
-	int r = cn_store_open(root, 0, &store, &err);
+	int r = cli_store_open(ctx, 0, &store, &err);
 	if (r < 0)
 		return cli_fail(ctx, r, &err);
 	int problems = cn_store_fsck(store, report, NULL, &err);
 	fflush(stdout);
 	if (problems > 0) {
 		fprintf(stderr, "cairn: fsck: %d problem%s found in %s\n", problems,
-			problems == 1 ? "" : "s", root);
+			problems == 1 ? "" : "s", cn_store_root(store));
 		return 1;
 	}
-	printf("fsck: %s is consistent\n", root);
+	printf("fsck: %s is consistent\n", cn_store_root(store));
 	return 0;
 }

@@ -31,12 +31,11 @@ int cmd_gc(struct cli_context *ctx, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(ctx, "takes no arguments");
 
-	cleanup_free char *root = cli_store_root(ctx);
 	cleanup_store struct cn_store *store = NULL;
 	struct cn_error err = CN_ERROR_INIT;
 	struct cn_gc_stats st;
 	char size[32];
-	int r = cn_store_open(root, CN_STORE_GC, &store, &err);
+	int r = cli_store_open(ctx, CN_STORE_GC, &store, &err);
 	if (r >= 0)
 		r = cn_store_gc(store, dry_run, &st, &err);
 	if (r < 0)

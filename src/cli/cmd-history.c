@@ -125,11 +125,10 @@ static void print_json_rows(const struct cn_resolved *img, const struct history_
 
 static int show(struct cli_context *ctx, const struct history_options *o, const char *spec)
 {
-	cleanup_free char *root = cli_store_root(ctx);
 	cleanup_store struct cn_store *store = NULL;
 	cleanup_resolved struct cn_resolved img = {0};
 	struct cn_error err = CN_ERROR_INIT;
-	int r = cn_store_open(root, 0, &store, &err);
+	int r = cli_store_open(ctx, 0, &store, &err);
 	if (r >= 0)
 		r = cn_store_resolve(store, spec, &img, &err);
 	if (r < 0)

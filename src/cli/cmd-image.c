@@ -106,12 +106,11 @@ static int prune(struct cli_context *ctx, int argc, char **argv)
 				   : "WARNING! This will remove all unused image data."))
 		return 0;
 
-	cleanup_free char *root = cli_store_root(ctx);
 	cleanup_store struct cn_store *store = NULL;
 	struct cn_error err = CN_ERROR_INIT;
 	struct cn_gc_stats st = {0};
 	char size[32];
-	int r = cn_store_open(root, CN_STORE_GC, &store, &err);
+	int r = cli_store_open(ctx, CN_STORE_GC, &store, &err);
 	if (r >= 0 && all)
 		r = untag_all(store, &err);
 	if (r >= 0)

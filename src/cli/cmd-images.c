@@ -124,12 +124,11 @@ static void print_table(const struct images_options *o, const struct row *rows, 
 
 static int list(struct cli_context *ctx, const struct images_options *o)
 {
-	cleanup_free char *root = cli_store_root(ctx);
 	cleanup_store struct cn_store *store = NULL;
 	struct cn_error err = CN_ERROR_INIT;
 	struct cn_resolved *imgs = NULL;
 	size_t n = 0, n_rows = 0;
-	int r = cn_store_open(root, 0, &store, &err);
+	int r = cli_store_open(ctx, 0, &store, &err);
 	if (r >= 0)
 		r = cn_store_list_images(store, warn_broken_entry, ctx, &imgs, &n, &err);
 	if (r < 0 && r != -ENOENT) /* no store yet: no images */

@@ -249,10 +249,9 @@ int cmd_inspect(struct cli_context *ctx, int argc, char **argv)
 	if (mode != INSPECT_JSON && argc - optind != 1)
 		return cli_usage_error(ctx, "--raw and --raw-config take exactly one image");
 
-	cleanup_free char *root = cli_store_root(ctx);
 	cleanup_store struct cn_store *store = NULL;
 	struct cn_error err = CN_ERROR_INIT;
-	int r = cn_store_open(root, 0, &store, &err);
+	int r = cli_store_open(ctx, 0, &store, &err);
 	if (r < 0)
 		return cli_fail(ctx, r, &err);
 	if (mode != INSPECT_JSON)

@@ -69,7 +69,6 @@ int cmd_pull(struct cli_context *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, "--platform and --all-platforms exclude each other");
 	const char *ref = argv[optind];
 
-	cleanup_free char *root = cli_store_root(ctx);
 	cleanup_store struct cn_store *store = NULL;
 	struct cn_error err = CN_ERROR_INIT;
 	struct cn_reference parsed;
@@ -79,7 +78,7 @@ int cmd_pull(struct cli_context *ctx, int argc, char **argv)
 	r = settings_registry_insecure(parsed.domain, &po.insecure, &err);
 	cn_reference_release(&parsed);
 	if (r >= 0)
-		r = cn_store_open(root, CN_STORE_CREATE | CN_STORE_WRITE, &store, &err);
+		r = cli_store_open(ctx, CN_STORE_CREATE | CN_STORE_WRITE, &store, &err);
 	if (r < 0)
 		return cli_fail(ctx, r, &err);
 

@@ -234,11 +234,10 @@ int cmd_rmi(struct cli_context *ctx, int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage_error(ctx, "requires at least one image");
 
-	cleanup_free char *root = cli_store_root(ctx);
 	cleanup_store struct cn_store *store = NULL;
 	struct cn_error err = CN_ERROR_INIT;
 	/* Exclusive gc.lock: deleting blobs must not race with a pull storing them. */
-	int r = cn_store_open(root, CN_STORE_GC, &store, &err);
+	int r = cli_store_open(ctx, CN_STORE_GC, &store, &err);
 	if (r < 0)
 		return cli_fail(ctx, r, &err);
 	m.store = store;

@@ -54,10 +54,9 @@ int cmd_tag(struct cli_context *ctx, int argc, char **argv)
 	cleanup_free char *name = cn_reference_format(&ref);
 	cleanup_free char *repo = cn_reference_name(&ref);
 
-	cleanup_free char *root = cli_store_root(ctx);
 	cleanup_store struct cn_store *store = NULL;
 	cleanup_resolved struct cn_resolved src = {0};
-	r = cn_store_open(root, CN_STORE_WRITE, &store, &err);
+	r = cli_store_open(ctx, CN_STORE_WRITE, &store, &err);
 	if (r >= 0)
 		r = cn_store_resolve(store, source, &src, &err);
 	if (r >= 0)

@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/cleanup.h"
 #include "base/log.h"
 #include "cli/cli.h"
+#include "lib/store/store.h"
 
 static const struct cli_command commands[] = {
 #define X(name, summary) { #name, cmd_##name, summary },
@@ -100,6 +102,13 @@ char *cli_store_root(const struct cli_context *ctx)
 		return xasprintf("%s/cairn", e);
 	e = getenv("HOME");
 	return xasprintf("%s/.local/share/cairn", e && *e ? e : ".");
+}
+
+int cli_store_open(const struct cli_context *ctx, unsigned flags, struct cn_store **ret,
+		   struct cn_error *err)
+{
+	cleanup_free char *root = cli_store_root(ctx);
+	return cn_store_open(root, flags, ret, err);
 }
 
 int main(int argc, char **argv)

@@ -97,43 +97,64 @@ static size_t remove_named(json_t *arr, const char *name)
 	return removed;
 }
 
-int cn_store_set_tag(struct cn_store *s, const char *name, const struct cn_descriptor *desc,
-		     const char *repo_digest, const char *source_digest, struct cn_error *err)
+/* Read-modify-write of index.json under state/index.lock; `edit` changes the manifests array
+ * and returns >= 0 to save it, or a negative errno (with err set) to leave the file alone. */
+static int edit_index(struct cn_store *s, int (*edit)(json_t *manifests, void *ud,
+						       struct cn_error *err),
+		      void *ud, struct cn_error *err)
 {
 	cleanup_close int lock = cn_store_lock_index(s);
 	if (lock < 0)
 		return cn_error_errno(err, lock, "locking %s/index.json", s->root);
 	cleanup_json json_t *index = NULL;
 	int r = load_index(s, &index, err);
-	if (r < 0)
-		return r;
-	json_t *arr = json_object_get(index, "manifests");
-	(void)remove_named(arr, name);
+	if (r >= 0)
+		r = edit(json_object_get(index, "manifests"), ud, err);
+	return r < 0 ? r : save_index(s, index, err);
+}
 
-	struct cn_descriptor d = *desc;
-	d.ref_name = (char *)name;
+struct new_entry {
+	const char *name;
+	const struct cn_descriptor *desc;
+	const char *repo_digest, *source_digest;
+};
+
+static int add_entry(json_t *arr, void *ud, struct cn_error *err)
+{
+	const struct new_entry *e = ud;
+	(void)err;
+	(void)remove_named(arr, e->name);
+	struct cn_descriptor d = *e->desc;
+	d.ref_name = (char *)e->name;
 	d.os = d.architecture = d.variant = NULL; /* platform belongs to index children only */
 	json_t *entry = cn_descriptor_to_json(&d);
 	json_t *annotations = json_object_get(entry, "annotations");
-	if (repo_digest)
-		json_object_set_new(annotations, CN_ANNOTATION_REPO_DIGEST, json_string(repo_digest));
-	if (source_digest)
+	if (e->repo_digest)
+		json_object_set_new(annotations, CN_ANNOTATION_REPO_DIGEST,
+				    json_string(e->repo_digest));
+	if (e->source_digest)
 		json_object_set_new(annotations, CN_ANNOTATION_SOURCE_MANIFEST,
-				    json_string(source_digest));
+				    json_string(e->source_digest));
 	json_array_append_new(arr, entry);
-	return save_index(s, index, err);
+	return 0;
+}
+
+int cn_store_set_tag(struct cn_store *s, const char *name, const struct cn_descriptor *desc,
+		     const char *repo_digest, const char *source_digest, struct cn_error *err)
+{
+	struct new_entry e = { name, desc, repo_digest, source_digest };
+	return edit_index(s, add_entry, &e, err);
+}
+
+static int remove_entry(json_t *arr, void *ud, struct cn_error *err)
+{
+	const char *name = ud;
+	if (remove_named(arr, name) == 0)
+		return cn_error_set(err, -ENOENT, "no such image: %s", name);
+	return 0;
 }
 
 int cn_store_remove_tag(struct cn_store *s, const char *name, struct cn_error *err)
 {
-	cleanup_close int lock = cn_store_lock_index(s);
-	if (lock < 0)
-		return cn_error_errno(err, lock, "locking %s/index.json", s->root);
-	cleanup_json json_t *index = NULL;
-	int r = load_index(s, &index, err);
-	if (r < 0)
-		return r;
-	if (remove_named(json_object_get(index, "manifests"), name) == 0)
-		return cn_error_set(err, -ENOENT, "no such image: %s", name);
-	return save_index(s, index, err);
+	return edit_index(s, remove_entry, (void *)name, err);
 }
