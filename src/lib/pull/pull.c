@@ -178,12 +178,13 @@ static int select_platforms(const struct cn_manifest *index, const struct cn_pul
 		}
 	}
 	struct strbuf avail = STRBUF_INIT;
-	for (size_t i = 0; i < index->n_manifests && i < 16; i++)
-		if (index->manifests[i].os)
-			strbuf_addf(&avail, "%s%s/%s%s%s", avail.len ? ", " : "",
-				    index->manifests[i].os, index->manifests[i].architecture,
-				    index->manifests[i].variant ? "/" : "",
-				    index->manifests[i].variant ? index->manifests[i].variant : "");
+	for (size_t i = 0; i < index->n_manifests && i < 16; i++) {
+		const struct cn_descriptor *d = &index->manifests[i];
+		if (d->os && d->architecture)
+			strbuf_addf(&avail, "%s%s/%s%s%s", avail.len ? ", " : "", d->os,
+				    d->architecture, d->variant ? "/" : "",
+				    d->variant ? d->variant : "");
+	}
 	int r = cn_error_set(err, -ENOENT, "no image for platform %s in the index (available: %s)",
 			     cn_platform_format(&want, buf, sizeof(buf)),
 			     avail.len ? avail.buf : "none");
