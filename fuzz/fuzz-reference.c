@@ -36,7 +36,7 @@ static void check_failure(int r, const struct cn_error *err)
 
 static void check_round_trip(const struct cn_reference *ref)
 {
-	struct cn_reference again cleanup_reference = {0};
+	struct cn_reference again cleanup_reference = { 0 };
 	struct cn_error err = CN_ERROR_INIT;
 	cleanup_free char *formatted = cn_reference_format(ref);
 	if (cn_reference_parse(formatted, &again, &err) < 0 || !same_ref(ref, &again))
@@ -50,7 +50,7 @@ static void check_round_trip(const struct cn_reference *ref)
 /* The other outputs only need to be well-defined; ASan checks them. */
 static void exercise_outputs(const struct cn_reference *ref)
 {
-	struct cn_reference copy cleanup_reference = {0};
+	struct cn_reference copy cleanup_reference = { 0 };
 	cleanup_free char *name = cn_reference_name(ref);
 	cleanup_free char *familiar = cn_reference_familiar(ref);
 	cleanup_free char *familiar_name = cn_reference_familiar_name(ref);
@@ -67,8 +67,8 @@ static void exercise_outputs(const struct cn_reference *ref)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	cleanup_free char *s = xmalloc(size + 1);
-	struct cn_reference ref cleanup_reference = {0};
-	struct cn_reference repo cleanup_reference = {0};
+	struct cn_reference ref cleanup_reference = { 0 };
+	struct cn_reference repo cleanup_reference = { 0 };
 	struct cn_error err = CN_ERROR_INIT;
 	memcpy(s, data, size);
 	s[size] = '\0';

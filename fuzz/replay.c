@@ -54,7 +54,8 @@ int main(int argc, char **argv)
 		for (int k = 0; k < n; k++) {
 			if (names[k]->d_name[0] != '.') {
 				char path[4096];
-				(void)snprintf(path, sizeof(path), "%s/%s", argv[i], names[k]->d_name);
+				(void)snprintf(path, sizeof(path), "%s/%s", argv[i],
+					       names[k]->d_name);
 				failures += replay_file(path) < 0;
 				files++;
 			}

@@ -19,7 +19,7 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
 #define ALLOC_GROW(arr, nr, alloc)                                                                 \
 	do {                                                                                       \
 		if ((size_t)(nr) > (alloc)) {                                                      \
-			size_t _new = (alloc) ? (alloc) * 2 : 8;                                   \
+			size_t _new = (alloc) ? (alloc)*2 : 8;                                     \
 			while (_new < (size_t)(nr))                                                \
 				_new *= 2;                                                         \
 			(arr) = xreallocarray((arr), _new, sizeof(*(arr)));                        \

@@ -28,8 +28,8 @@ static inline void fclosep(FILE **f)
 		(void)fclose(*f);
 }
 
-#define cleanup_free _cleanup_(freep)
-#define cleanup_close _cleanup_(closep)
+#define cleanup_free   _cleanup_(freep)
+#define cleanup_close  _cleanup_(closep)
 #define cleanup_fclose _cleanup_(fclosep)
 
 /* Define `name##p(type **)` calling `func(*p)` when non-NULL, for CLEANUP(). */
@@ -56,5 +56,5 @@ static inline void fclosep(FILE **f)
 	})
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define MIN(a, b)     ((a) < (b) ? (a) : (b))
+#define MAX(a, b)     ((a) > (b) ? (a) : (b))

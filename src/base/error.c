@@ -4,7 +4,7 @@
 #include <string.h>
 
 __attribute__((format(printf, 3, 0))) static int vset(struct cn_error *err, int code,
-						 const char *fmt, va_list ap)
+						      const char *fmt, va_list ap)
 {
 	if (!err)
 		return code;
@@ -31,7 +31,8 @@ int cn_error_errno(struct cn_error *err, int code, const char *fmt, ...)
 	(void)vset(err, code, fmt, ap);
 	va_end(ap);
 	size_t len = strlen(err->msg);
-	(void)snprintf(err->msg + len, sizeof(err->msg) - len, ": %s", strerror(code < 0 ? -code : code));
+	(void)snprintf(err->msg + len, sizeof(err->msg) - len, ": %s",
+		       strerror(code < 0 ? -code : code));
 	return code;
 }
 

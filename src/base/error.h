@@ -11,11 +11,14 @@
 #define CN_ERROR_MAX 1024
 
 struct cn_error {
-	int code;               /* negative errno, 0 when unset */
+	int code;		/* negative errno, 0 when unset */
 	char msg[CN_ERROR_MAX]; /* "" when unset */
 };
 
-#define CN_ERROR_INIT { 0, "" }
+#define CN_ERROR_INIT                                                                              \
+	{                                                                                          \
+		0, ""                                                                              \
+	}
 
 /* Sets `err` (if non-NULL) to `code` and the formatted message; returns `code`. */
 int cn_error_set(struct cn_error *err, int code, const char *fmt, ...)

@@ -117,7 +117,8 @@ int cn_tmpfile_open(struct cn_tmpfile *t, int dirfd, const char *prefix)
 		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 			return -EIO;
 		(void)snprintf(t->name, sizeof(t->name), ".%s-%02x%02x%02x%02x%02x%02x%02x%02x.tmp",
-			       prefix, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+			       prefix, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
+			       rnd[7]);
 		t->fd = openat(dirfd, t->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (t->fd >= 0)
 			return 0;

@@ -44,7 +44,10 @@ static inline void cn_tmpfile_abortp(struct cn_tmpfile *t)
 	cn_tmpfile_abort(t);
 }
 #define cleanup_tmpfile __attribute__((cleanup(cn_tmpfile_abortp)))
-#define CN_TMPFILE_INIT { -1, -1, "" }
+#define CN_TMPFILE_INIT                                                                            \
+	{                                                                                          \
+		-1, -1, ""                                                                         \
+	}
 
 /* Writes `data` atomically as `name` in `dirfd`. */
 int cn_write_file_atomic(int dirfd, const char *name, const void *data, size_t len);

@@ -39,7 +39,8 @@ char *strbuf_detach(struct strbuf *sb, size_t *ret_len)
 void strbuf_grow(struct strbuf *sb, size_t extra)
 {
 	size_t need;
-	if (__builtin_add_overflow(sb->len, extra, &need) || __builtin_add_overflow(need, 1, &need)) {
+	if (__builtin_add_overflow(sb->len, extra, &need) ||
+	    __builtin_add_overflow(need, 1, &need)) {
 		fprintf(stderr, "cairn: strbuf size overflow\n");
 		abort();
 	}

@@ -10,7 +10,10 @@ struct strbuf {
 	char *buf;
 };
 
-#define STRBUF_INIT { 0, 0, strbuf_empty }
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		0, 0, strbuf_empty                                                                 \
+	}
 extern char strbuf_empty[];
 
 void strbuf_init(struct strbuf *sb, size_t hint);
@@ -23,7 +26,8 @@ void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
 void strbuf_addch(struct strbuf *sb, char c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 void strbuf_reset(struct strbuf *sb);
 void strbuf_setlen(struct strbuf *sb, size_t len);
 

@@ -11,7 +11,7 @@ struct cn_store;
 #define EXIT_USAGE 2
 
 struct cli_context {
-	const char *root;       /* --root, else NULL (then resolved by cli_store_root()) */
+	const char *root;	/* --root, else NULL (then resolved by cli_store_root()) */
 	const char *config_dir; /* --config: docker-style client config dir, else NULL */
 	bool debug;
 	const char *command; /* name of the running command, for error lines */
@@ -42,18 +42,18 @@ int cli_store_open(const struct cli_context *ctx, unsigned flags, struct cn_stor
 int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 
 #define CLI_COMMANDS(X)                                                                            \
-	X(fsck, "Verify every blob and tag of the store")                                 \
-	X(gc, "Delete blobs no tag reaches")                                               \
-	X(history, "Show the history of an image")                                      \
-	X(image, "Manage images (image ls, inspect, history, tag, rm, prune)")            \
-	X(images, "List images")                                                         \
-	X(inspect, "Show details of one or more images")                                 \
-	X(login, "Log in to a registry")                                                   \
-	X(logout, "Log out from a registry")                                               \
-	X(pull, "Download an image from a registry")                                       \
-	X(rmi, "Remove one or more images")                                             \
-	X(search, "Search registries for images")                                     \
-	X(tag, "Create a tag TARGET that refers to SOURCE")                               \
+	X(fsck, "Verify every blob and tag of the store")                                          \
+	X(gc, "Delete blobs no tag reaches")                                                       \
+	X(history, "Show the history of an image")                                                 \
+	X(image, "Manage images (image ls, inspect, history, tag, rm, prune)")                     \
+	X(images, "List images")                                                                   \
+	X(inspect, "Show details of one or more images")                                           \
+	X(login, "Log in to a registry")                                                           \
+	X(logout, "Log out from a registry")                                                       \
+	X(pull, "Download an image from a registry")                                               \
+	X(rmi, "Remove one or more images")                                                        \
+	X(search, "Search registries for images")                                                  \
+	X(tag, "Create a tag TARGET that refers to SOURCE")                                        \
 	X(version, "Show the cairn version information")
 
 #define X(name, summary) int cmd_##name(struct cli_context *ctx, int argc, char **argv);

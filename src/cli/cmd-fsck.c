@@ -16,8 +16,10 @@ int cmd_fsck(struct cli_context *ctx, int argc, char **argv)
 	if (argc > 1) {
 		if (argv[1][0] == '-' && (argv[1][1] == 'h' || argv[1][2] == 'h')) {
 			printf("Usage: cairn fsck\n\n"
-			       "Re-hash every blob in the store and check that every tag's manifest,\n"
-			       "config and layers are present. Prints one line per problem; exits 1\n"
+			       "Re-hash every blob in the store and check that every tag's "
+			       "manifest,\n"
+			       "config and layers are present. Prints one line per problem; exits "
+			       "1\n"
 			       "when there is any.\n");
 			return 0;
 		}

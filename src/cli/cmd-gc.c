@@ -20,7 +20,8 @@ int cmd_gc(struct cli_context *ctx, int argc, char **argv)
 			dry_run = true;
 		} else if (c == 'h') {
 			printf("Usage: cairn gc [--dry-run]\n\n"
-			       "Delete every blob that no tag reaches, and stale partial downloads.\n"
+			       "Delete every blob that no tag reaches, and stale partial "
+			       "downloads.\n"
 			       "Waits for running pulls to finish first.\n\n"
 			       "Options:\n  -n, --dry-run   only report what would be deleted\n");
 			return 0;

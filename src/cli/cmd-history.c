@@ -82,8 +82,8 @@ static void print_table(const struct history_options *o, const struct cn_resolve
 			const struct history_row *rows, size_t n)
 {
 	/* docker names the column CREATED AT when it shows timestamps */
-	const char *const headers[] = {"IMAGE", o->human ? "CREATED" : "CREATED AT", "CREATED BY",
-				       "SIZE", "COMMENT"};
+	const char *const headers[] = { "IMAGE", o->human ? "CREATED" : "CREATED AT", "CREATED BY",
+					"SIZE", "COMMENT" };
 	struct table t;
 	table_init(&t, ARRAY_SIZE(headers), headers);
 	for (size_t i = n; i-- > 0;) {
@@ -112,13 +112,14 @@ static void print_json_rows(const struct cn_resolved *img, const struct history_
 	for (size_t i = n; i-- > 0;) {
 		const struct history_row *r = &rows[i];
 		json_array_append_new(
-		    arr,
-		    json_pack("{s:s, s:s, s:s, s:I, s:s, s:b, s:o}", "ID",
-			      i + 1 == n ? img->id.str : "<missing>", "CreatedAt",
-			      r->created ? r->created : "", "CreatedBy",
-			      r->created_by ? r->created_by : "", "Size", (json_int_t)row_size(r),
-			      "Comment", r->comment ? r->comment : "", "EmptyLayer", r->empty,
-			      "Layer", r->layer ? json_string(r->layer->digest.str) : json_null()));
+			arr,
+			json_pack("{s:s, s:s, s:s, s:I, s:s, s:b, s:o}", "ID",
+				  i + 1 == n ? img->id.str : "<missing>", "CreatedAt",
+				  r->created ? r->created : "", "CreatedBy",
+				  r->created_by ? r->created_by : "", "Size",
+				  (json_int_t)row_size(r), "Comment", r->comment ? r->comment : "",
+				  "EmptyLayer", r->empty, "Layer",
+				  r->layer ? json_string(r->layer->digest.str) : json_null()));
 	}
 	print_json(arr, stdout);
 }
@@ -126,7 +127,7 @@ static void print_json_rows(const struct cn_resolved *img, const struct history_
 static int show(struct cli_context *ctx, const struct history_options *o, const char *spec)
 {
 	cleanup_store struct cn_store *store = NULL;
-	cleanup_resolved struct cn_resolved img = {0};
+	cleanup_resolved struct cn_resolved img = { 0 };
 	struct cn_error err = CN_ERROR_INIT;
 	int r = cli_store_open(ctx, 0, &store, &err);
 	if (r >= 0)
@@ -140,9 +141,9 @@ static int show(struct cli_context *ctx, const struct history_options *o, const 
 		print_json_rows(&img, rows, n);
 	else if (o->quiet)
 		for (size_t i = n; i-- > 0;)
-			printf("%s\n", i + 1 == n
-					   ? format_image_id(&img.id, o->no_trunc, id, sizeof(id))
-					   : "<missing>");
+			printf("%s\n",
+			       i + 1 == n ? format_image_id(&img.id, o->no_trunc, id, sizeof(id))
+					  : "<missing>");
 	else
 		print_table(o, &img, rows, n);
 	free(rows);
@@ -166,11 +167,14 @@ static int parse_bool(const char *arg, bool *ret)
 int cmd_history(struct cli_context *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"format", required_argument, NULL, 'f'}, {"human", optional_argument, NULL, 'H'},
-	    {"no-trunc", no_argument, NULL, 'n'},     {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},	      {},
+		{ "format", required_argument, NULL, 'f' },
+		{ "human", optional_argument, NULL, 'H' },
+		{ "no-trunc", no_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
 	};
-	struct history_options o = {.human = true};
+	struct history_options o = { .human = true };
 	int c;
 	while ((c = getopt_long(argc, argv, "H::qh", opts, NULL)) != -1) {
 		switch (c) {

@@ -14,12 +14,12 @@ static const struct {
 	int (*run)(struct cli_context *ctx, int argc, char **argv);
 	const char *summary;
 } subcommands[] = {
-    {"history", "image history", cmd_history, "Show the history of an image"},
-    {"inspect", "image inspect", cmd_inspect, "Show details of one or more images"},
-    {"ls", "image ls", cmd_images, "List images (same as `cairn images`)"},
-    {"prune", "image prune", NULL, "Remove unused data: blobs no tag reaches"},
-    {"rm", "image rm", cmd_rmi, "Remove one or more images (same as `cairn rmi`)"},
-    {"tag", "image tag", cmd_tag, "Create a tag TARGET that refers to SOURCE"},
+	{ "history", "image history", cmd_history, "Show the history of an image" },
+	{ "inspect", "image inspect", cmd_inspect, "Show details of one or more images" },
+	{ "ls", "image ls", cmd_images, "List images (same as `cairn images`)" },
+	{ "prune", "image prune", NULL, "Remove unused data: blobs no tag reaches" },
+	{ "rm", "image rm", cmd_rmi, "Remove one or more images (same as `cairn rmi`)" },
+	{ "tag", "image tag", cmd_tag, "Create a tag TARGET that refers to SOURCE" },
 };
 
 static void usage(FILE *out)
@@ -81,10 +81,10 @@ static int untag_all(struct cn_store *store, struct cn_error *err)
 static int prune(struct cli_context *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"all", no_argument, NULL, 'a'},
-	    {"force", no_argument, NULL, 'f'},
-	    {"help", no_argument, NULL, 'h'},
-	    {},
+		{ "all", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
 	};
 	bool all = false, force = false;
 	int c;
@@ -108,7 +108,7 @@ static int prune(struct cli_context *ctx, int argc, char **argv)
 
 	cleanup_store struct cn_store *store = NULL;
 	struct cn_error err = CN_ERROR_INIT;
-	struct cn_gc_stats st = {0};
+	struct cn_gc_stats st = { 0 };
 	char size[32];
 	int r = cli_store_open(ctx, CN_STORE_GC, &store, &err);
 	if (r >= 0 && all)

@@ -39,7 +39,7 @@ static void usage(FILE *out)
 /* A repository or repository:tag filter, normalized ("redis" -> docker.io/library/redis). */
 static int parse_filter(struct cli_context *ctx, const char *arg, struct images_options *o)
 {
-	cleanup_reference struct cn_reference ref = {0};
+	cleanup_reference struct cn_reference ref = { 0 };
 	struct cn_error err = CN_ERROR_INIT;
 	if (cn_reference_parse_repository(arg, &ref, NULL) >= 0) {
 		o->repository = cn_reference_name(&ref);
@@ -99,8 +99,8 @@ static json_t *row_json(const struct row *r)
 
 static void print_table(const struct images_options *o, const struct row *rows, size_t n)
 {
-	static const char *const headers[] = {"REPOSITORY", "TAG",     "DIGEST",
-					      "IMAGE ID",   "CREATED", "SIZE"};
+	static const char *const headers[] = { "REPOSITORY", "TAG",	"DIGEST",
+					       "IMAGE ID",   "CREATED", "SIZE" };
 	struct table t;
 	table_init(&t, o->digests ? 6 : 5, NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(headers); i++)
@@ -167,11 +167,11 @@ static int list(struct cli_context *ctx, const struct images_options *o)
 int cmd_images(struct cli_context *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"digests", no_argument, NULL, 'd'},  {"format", required_argument, NULL, 'f'},
-	    {"no-trunc", no_argument, NULL, 'n'}, {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},	  {},
+		{ "digests", no_argument, NULL, 'd' },	{ "format", required_argument, NULL, 'f' },
+		{ "no-trunc", no_argument, NULL, 'n' }, { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },	{},
 	};
-	struct images_options o = {0};
+	struct images_options o = { 0 };
 	int c;
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {

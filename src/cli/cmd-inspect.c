@@ -103,7 +103,8 @@ static json_t *descriptor_json(struct cn_store *store, const struct cn_resolved 
 	cleanup_strbuf struct strbuf sb = STRBUF_INIT;
 	cleanup_manifest struct cn_manifest *m = NULL;
 	bool single = cn_digest_equal(&img->tag.desc.digest, &d->digest);
-	if (single && img->tag.source_digest && cn_digest_parse(img->tag.source_digest, &src) == 0 &&
+	if (single && img->tag.source_digest &&
+	    cn_digest_parse(img->tag.source_digest, &src) == 0 &&
 	    cn_store_read_blob(store, &src, CN_MANIFEST_MAX, &sb, NULL) >= 0 &&
 	    cn_manifest_parse(sb.buf, sb.len, NULL, &m, NULL) >= 0 &&
 	    m->kind == CN_MANIFEST_IMAGE) {
@@ -153,7 +154,7 @@ static json_t *inspect_json(struct cn_store *store, const struct cn_resolved *im
 static const struct cn_digest *raw_manifest(const struct cn_resolved *img, const char *spec,
 					    struct cn_digest *buf)
 {
-	cleanup_reference struct cn_reference ref = {0};
+	cleanup_reference struct cn_reference ref = { 0 };
 	if (cn_reference_parse(spec, &ref, NULL) >= 0 && ref.digest &&
 	    strcmp(ref.digest, img->manifest_desc.digest.str) == 0)
 		return &img->manifest_desc.digest;
@@ -165,7 +166,7 @@ static const struct cn_digest *raw_manifest(const struct cn_resolved *img, const
 static int print_raw(struct cli_context *ctx, struct cn_store *store, const char *spec,
 		     enum inspect_mode mode)
 {
-	cleanup_resolved struct cn_resolved img = {0};
+	cleanup_resolved struct cn_resolved img = { 0 };
 	cleanup_strbuf struct strbuf sb = STRBUF_INIT;
 	struct cn_error err = CN_ERROR_INIT;
 	struct cn_digest source;
@@ -195,7 +196,7 @@ static int inspect_all(struct cli_context *ctx, struct cn_store *store, char **s
 	int *codes = xcalloc(n, sizeof(*codes));
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
-		cleanup_resolved struct cn_resolved img = {0};
+		cleanup_resolved struct cn_resolved img = { 0 };
 		codes[i] = cn_store_resolve(store, specs[i], &img, &errs[i]);
 		if (codes[i] >= 0)
 			json_array_append_new(arr, inspect_json(store, &img, all, n_all));
@@ -215,11 +216,11 @@ static int inspect_all(struct cli_context *ctx, struct cn_store *store, char **s
 int cmd_inspect(struct cli_context *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"format", required_argument, NULL, 'f'},
-	    {"raw", no_argument, NULL, 'r'},
-	    {"raw-config", no_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {},
+		{ "format", required_argument, NULL, 'f' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "raw-config", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
 	};
 	enum inspect_mode mode = INSPECT_JSON;
 	int c;

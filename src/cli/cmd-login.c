@@ -130,7 +130,8 @@ int cmd_login(struct cli_context *ctx, int argc, char **argv)
 	}
 
 	struct cn_error err = CN_ERROR_INIT;
-	struct cn_registry_options ro = { .config_dir = ctx->config_dir, .username = user.buf,
+	struct cn_registry_options ro = { .config_dir = ctx->config_dir,
+					  .username = user.buf,
 					  .password = pass.buf };
 	struct cn_registry *reg = NULL;
 	struct cn_http h = { 0 };

@@ -13,13 +13,15 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: cairn pull [OPTIONS] NAME[:TAG|@DIGEST]\n\n"
-		     "Download an image from a registry into the local store.\n\n"
-		     "Options:\n"
-		     "  -a, --all-platforms                 pull every platform of a multi-platform image\n"
-		     "      --platform OS/ARCH[/VARIANT]    pull this platform (default: the host's)\n"
-		     "      --max-concurrent-downloads N    parallel layer downloads (default 3)\n"
-		     "  -q, --quiet                         print only the image name\n");
+	fprintf(out,
+		"Usage: cairn pull [OPTIONS] NAME[:TAG|@DIGEST]\n\n"
+		"Download an image from a registry into the local store.\n\n"
+		"Options:\n"
+		"  -a, --all-platforms                 pull every platform of a multi-platform "
+		"image\n"
+		"      --platform OS/ARCH[/VARIANT]    pull this platform (default: the host's)\n"
+		"      --max-concurrent-downloads N    parallel layer downloads (default 3)\n"
+		"  -q, --quiet                         print only the image name\n");
 }
 
 int cmd_pull(struct cli_context *ctx, int argc, char **argv)
@@ -45,12 +47,16 @@ int cmd_pull(struct cli_context *ctx, int argc, char **argv)
 			break;
 		case 'p':
 			if (cn_platform_parse(optarg, &platform) < 0)
-				return cli_usage_error(ctx, "invalid --platform \"%s\" (want os/arch[/variant])", optarg);
+				return cli_usage_error(
+					ctx, "invalid --platform \"%s\" (want os/arch[/variant])",
+					optarg);
 			po.platform = &platform;
 			break;
 		case 'm':
 			if (cn_parse_u64(optarg, 32, &n) < 0 || n == 0)
-				return cli_usage_error(ctx, "--max-concurrent-downloads must be 1..32, not \"%s\"", optarg);
+				return cli_usage_error(
+					ctx, "--max-concurrent-downloads must be 1..32, not \"%s\"",
+					optarg);
 			po.max_concurrent = (unsigned)n;
 			break;
 		case 'q':

@@ -106,8 +106,8 @@ static void plan_by_name(struct refs *refs, const char *name)
 	const struct entry_name *gone = &refs->names[j];
 	bool tag_left = false;
 	for (size_t i = 0; i < refs->n; i++)
-		tag_left =
-		    tag_left || (i != j && refs->names[i].tag && same_repo(gone, &refs->names[i]));
+		tag_left = tag_left ||
+			   (i != j && refs->names[i].tag && same_repo(gone, &refs->names[i]));
 	for (size_t i = 0; gone->tag && !tag_left && i < refs->n; i++)
 		if (!refs->names[i].tag && same_repo(gone, &refs->names[i]))
 			refs->take[i] = true;
@@ -183,8 +183,8 @@ static int untag_planned(struct rmi *m, const struct refs *refs, struct cn_error
 
 static int remove_one(struct rmi *m, const char *spec, struct cn_error *err)
 {
-	cleanup_resolved struct cn_resolved img = {0};
-	struct refs refs = {0};
+	cleanup_resolved struct cn_resolved img = { 0 };
+	struct refs refs = { 0 };
 	char id[CN_DIGEST_STR_MAX];
 	int r = cn_store_resolve(m->store, spec, &img, err);
 	if (r >= 0)
@@ -213,11 +213,11 @@ static int remove_one(struct rmi *m, const char *spec, struct cn_error *err)
 int cmd_rmi(struct cli_context *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"force", no_argument, NULL, 'f'},
-	    {"help", no_argument, NULL, 'h'},
-	    {},
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
 	};
-	struct rmi m = {.ctx = ctx};
+	struct rmi m = { .ctx = ctx };
 	int c;
 	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
 		switch (c) {

@@ -170,7 +170,8 @@ static int list_tags(struct cli_context *ctx, const char *arg, const struct sear
 	if (o->json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n && i < o->limit; i++)
-			json_array_append_new(arr, json_pack("{s:s,s:s}", "Name", name, "Tag", tags[i]));
+			json_array_append_new(arr,
+					      json_pack("{s:s,s:s}", "Name", name, "Tag", tags[i]));
 		print_json(arr, stdout);
 	} else {
 		static const char *const headers[] = { "NAME", "TAG" };
@@ -204,7 +205,8 @@ int cmd_search(struct cli_context *ctx, int argc, char **argv)
 		switch (c) {
 		case 'l':
 			if (cn_parse_u64(optarg, 100, &n) < 0 || n == 0)
-				return cli_usage_error(ctx, "--limit must be 1..100, not \"%s\"", optarg);
+				return cli_usage_error(ctx, "--limit must be 1..100, not \"%s\"",
+						       optarg);
 			o.limit = (size_t)n;
 			break;
 		case 't':

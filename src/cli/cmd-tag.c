@@ -31,7 +31,7 @@ static const char *kept_repo_digest(const struct cn_resolved *src, const char *t
 
 int cmd_tag(struct cli_context *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {}};
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, {} };
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c != 'h')
@@ -43,7 +43,7 @@ int cmd_tag(struct cli_context *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, "requires exactly 2 arguments: SOURCE TARGET");
 	const char *source = argv[optind], *target = argv[optind + 1];
 
-	cleanup_reference struct cn_reference ref = {0};
+	cleanup_reference struct cn_reference ref = { 0 };
 	struct cn_error err = CN_ERROR_INIT;
 	int r = cn_reference_parse(target, &ref, &err);
 	if (r < 0)
@@ -55,14 +55,13 @@ int cmd_tag(struct cli_context *ctx, int argc, char **argv)
 	cleanup_free char *repo = cn_reference_name(&ref);
 
 	cleanup_store struct cn_store *store = NULL;
-	cleanup_resolved struct cn_resolved src = {0};
+	cleanup_resolved struct cn_resolved src = { 0 };
 	r = cli_store_open(ctx, CN_STORE_WRITE, &store, &err);
 	if (r >= 0)
 		r = cn_store_resolve(store, source, &src, &err);
 	if (r >= 0)
 		r = cn_store_set_tag(store, name, &src.tag.desc, kept_repo_digest(&src, repo),
-				     src.tag.source_digest,
-				     &err);
+				     src.tag.source_digest, &err);
 	if (r < 0)
 		return cli_fail(ctx, r, &err);
 	return 0;

@@ -30,8 +30,8 @@ const char *format_since(int64_t when, char *buf, size_t len)
 		const char *one, *many;
 	} steps[] = {
 		{ 365 * 86400, "a year", "years" }, { 30 * 86400, "a month", "months" },
-		{ 7 * 86400, "a week", "weeks" },    { 86400, "a day", "days" },
-		{ 3600, "an hour", "hours" },         { 60, "a minute", "minutes" },
+		{ 7 * 86400, "a week", "weeks" },   { 86400, "a day", "days" },
+		{ 3600, "an hour", "hours" },	    { 60, "a minute", "minutes" },
 	};
 	if (when <= 0)
 		return "N/A";

@@ -11,7 +11,7 @@
 
 void entry_name_parse(const char *name, struct entry_name *ret)
 {
-	cleanup_reference struct cn_reference ref = {0};
+	cleanup_reference struct cn_reference ref = { 0 };
 	memset(ret, 0, sizeof(*ret));
 	if (!name)
 		return;

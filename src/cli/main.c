@@ -114,9 +114,12 @@ int cli_store_open(const struct cli_context *ctx, unsigned flags, struct cn_stor
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "root", required_argument, NULL, 'r' },  { "config", required_argument, NULL, 'c' },
-		{ "debug", no_argument, NULL, 'D' },        { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'v' },      {},
+		{ "root", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "debug", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{},
 	};
 	struct cli_context ctx = { 0 };
 	int c;

@@ -61,7 +61,7 @@ static int settings_list(const char *env_name, const char *key, char ***ret, siz
 				return cn_error_prefix(err, r, "%s", path);
 			json_t *list = json_object_get(j, key), *e;
 			size_t i;
-			json_array_foreach(list, i, e) {
+			json_array_foreach (list, i, e) {
 				if (json_is_string(e))
 					push(&v, &n, &alloc, json_string_value(e),
 					     json_string_length(e));

@@ -9,7 +9,8 @@
 static const char docker_manifest[] =
 	"{\"schemaVersion\":2,\"mediaType\":\"" CN_MT_DOCKER_MANIFEST "\","
 	"\"config\":{\"mediaType\":\"" CN_MT_DOCKER_CONFIG "\",\"size\":7,\"digest\":\"" D1 "\"},"
-	"\"layers\":[{\"mediaType\":\"" CN_MT_DOCKER_LAYER_GZIP "\",\"size\":32,\"digest\":\"" D2 "\"},"
+	"\"layers\":[{\"mediaType\":\"" CN_MT_DOCKER_LAYER_GZIP "\",\"size\":32,\"digest\":\"" D2
+	"\"},"
 	"{\"mediaType\":\"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip\",\"size\":9,"
 	"\"digest\":\"" D1 "\",\"urls\":[\"https://example.invalid/l\"]}]}";
 
@@ -45,11 +46,12 @@ TEST(parse_index_platforms)
 
 TEST(media_type_from_content_type_when_absent)
 {
-	static const char body[] = "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"size\":1,"
-				   "\"digest\":\"" D1 "\"},\"layers\":[]}";
+	static const char body[] =
+		"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"size\":1,"
+		"\"digest\":\"" D1 "\"},\"layers\":[]}";
 	cleanup_manifest struct cn_manifest *m = NULL;
-	ASSERT_OK(cn_manifest_parse(body, sizeof(body) - 1,
-				    CN_MT_DOCKER_MANIFEST "; charset=utf-8", &m, NULL));
+	ASSERT_OK(cn_manifest_parse(body, sizeof(body) - 1, CN_MT_DOCKER_MANIFEST "; charset=utf-8",
+				    &m, NULL));
 	ASSERT_STREQ(m->media_type, CN_MT_DOCKER_MANIFEST);
 }
 
@@ -80,7 +82,8 @@ TEST(config_history_and_diff_ids)
 		"{\"architecture\":\"arm64\",\"os\":\"linux\",\"variant\":\"v8\","
 		"\"created\":\"2024-02-03T04:05:06.789+01:00\",\"config\":{\"Cmd\":[\"sh\"]},"
 		"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" D1 "\"]},"
-		"\"history\":[{\"created_by\":\"ADD x\"},{\"created_by\":\"CMD\",\"empty_layer\":true}]}";
+		"\"history\":[{\"created_by\":\"ADD "
+		"x\"},{\"created_by\":\"CMD\",\"empty_layer\":true}]}";
 	cleanup_image_config struct cn_image_config *c = NULL;
 	ASSERT_OK(cn_image_config_parse(cfg, sizeof(cfg) - 1, &c, NULL));
 	ASSERT_STREQ(c->variant, "v8");

@@ -123,8 +123,8 @@ static void make_image(struct cn_store *s, const char *seed, const char *created
 	put_json(s, config, CN_MT_OCI_CONFIG, &cd);
 	ret->config = cd.digest;
 	json_t *m = json_pack(
-	    "{s:i, s:s, s:o, s:o}", "schemaVersion", 2, "mediaType", CN_MT_OCI_MANIFEST, "config",
-	    descriptor_json(CN_MT_OCI_CONFIG, &cd.digest, cd.size), "layers", layers);
+		"{s:i, s:s, s:o, s:o}", "schemaVersion", 2, "mediaType", CN_MT_OCI_MANIFEST,
+		"config", descriptor_json(CN_MT_OCI_CONFIG, &cd.digest, cd.size), "layers", layers);
 	put_json(s, m, CN_MT_OCI_MANIFEST, &ret->manifest);
 }
 
@@ -321,7 +321,7 @@ TEST(fsck_reports_corrupt_blob_and_missing_layer)
 {
 	struct cn_store *s = new_store(CN_STORE_WRITE);
 	struct test_image a, b;
-	struct problems p = {"", 0};
+	struct problems p = { "", 0 };
 	char path[512];
 	make_image(s, "a", "2024-01-01T00:00:00Z", 1, NULL, &a);
 	make_image(s, "b", "2024-01-01T00:00:00Z", 2, NULL, &b);
@@ -349,7 +349,7 @@ TEST(resolve_by_name_and_digest)
 {
 	struct cn_store *s = new_store(CN_STORE_WRITE);
 	struct test_image a;
-	struct cn_resolved r = {0};
+	struct cn_resolved r = { 0 };
 	struct cn_error err = CN_ERROR_INIT;
 	const char *rd = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
 	make_image(s, "a", "2024-01-01T00:00:00Z", 2, NULL, &a);
@@ -398,7 +398,7 @@ TEST(resolve_by_short_and_full_id)
 {
 	struct cn_store *s = new_store(CN_STORE_WRITE);
 	struct test_image a;
-	struct cn_resolved r = {0};
+	struct cn_resolved r = { 0 };
 	struct cn_error err = CN_ERROR_INIT;
 	char spec[80];
 	make_image(s, "a", "2024-01-01T00:00:00Z", 1, NULL, &a);
@@ -428,7 +428,7 @@ TEST(resolve_ambiguous_id_prefix)
 {
 	struct cn_store *s = new_store(CN_STORE_WRITE);
 	struct test_image img[2];
-	struct cn_resolved r = {0};
+	struct cn_resolved r = { 0 };
 	struct cn_error err = CN_ERROR_INIT;
 	char seeds[2][32], created[2][32], spec[16];
 	/* Find two configs whose IDs share 4 hex digits: vary the created time (birthday bound,
@@ -484,12 +484,12 @@ static void make_index(struct cn_store *s, struct test_image *foreign, struct te
 	cn_platform_host(&p);
 	make_image(s, "foreign", "2024-01-01T00:00:00Z", 1, NULL, foreign);
 	make_image(s, "host", "2024-01-01T00:00:00Z", 1, NULL, host);
-	json_t *fd =
-	    descriptor_json(CN_MT_OCI_MANIFEST, &foreign->manifest.digest, foreign->manifest.size);
+	json_t *fd = descriptor_json(CN_MT_OCI_MANIFEST, &foreign->manifest.digest,
+				     foreign->manifest.size);
 	json_object_set_new(fd, "platform",
 			    json_pack("{s:s, s:s}", "os", "linux", "architecture", "s390x"));
 	json_t *hd =
-	    descriptor_json(CN_MT_OCI_MANIFEST, &host->manifest.digest, host->manifest.size);
+		descriptor_json(CN_MT_OCI_MANIFEST, &host->manifest.digest, host->manifest.size);
 	json_t *hp = json_pack("{s:s, s:s}", "os", p.os, "architecture", p.architecture);
 	if (p.variant[0])
 		json_object_set_new(hp, "variant", json_string(p.variant));
@@ -504,7 +504,7 @@ TEST(resolve_index_picks_host_platform)
 	struct cn_store *s = new_store(CN_STORE_WRITE);
 	struct test_image foreign, host;
 	struct cn_descriptor index;
-	struct cn_resolved r = {0};
+	struct cn_resolved r = { 0 };
 	struct cn_error err = CN_ERROR_INIT;
 	make_index(s, &foreign, &host, &index);
 	set_tag(s, "docker.io/library/multi:1", &index, NULL);
@@ -564,7 +564,7 @@ TEST(delete_unreferenced_keeps_shared_blobs)
 {
 	struct cn_store *s = new_store(CN_STORE_GC);
 	struct test_image a, b;
-	struct problems deleted = {"", 0};
+	struct problems deleted = { "", 0 };
 	struct cn_error err = CN_ERROR_INIT;
 	make_image(s, "a", "2024-01-01T00:00:00Z", 1, NULL, &a);
 	make_image(s, "b", "2024-01-01T00:00:00Z", 1, &a.layers[0], &b);

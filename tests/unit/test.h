@@ -102,10 +102,14 @@ int main(void)
 			failed++;
 		else if (test_skipped_flag)
 			skipped++;
-		printf("%s %s\n", test_failed_flag ? "FAIL" : test_skipped_flag ? "SKIP" : "ok  ",
+		printf("%s %s\n",
+		       test_failed_flag	   ? "FAIL"
+		       : test_skipped_flag ? "SKIP"
+					   : "ok  ",
 		       test_cases[i].name);
 	}
-	printf("%zu passed, %zu failed, %zu skipped\n", test_count - failed - skipped, failed, skipped);
+	printf("%zu passed, %zu failed, %zu skipped\n", test_count - failed - skipped, failed,
+	       skipped);
 	if (failed)
 		return 1;
 	return skipped == test_count && skipped ? 77 : 0;

@@ -59,7 +59,8 @@ int cn_manifest_to_oci(const struct cn_manifest *m, struct strbuf *out, struct c
 	map_media_type(json_object_get(j, "config"));
 	json_t *layer;
 	size_t i;
-	json_array_foreach(json_object_get(j, "layers"), i, layer) map_media_type(layer);
+	json_array_foreach (json_object_get(j, "layers"), i, layer)
+		map_media_type(layer);
 	return dump(j, out, err);
 }
 
@@ -74,7 +75,7 @@ int cn_index_to_oci(const struct cn_manifest *idx, const struct cn_descriptor *c
 	map_media_type(j);
 	json_t *entry;
 	size_t i;
-	json_array_foreach(json_object_get(j, "manifests"), i, entry) {
+	json_array_foreach (json_object_get(j, "manifests"), i, entry) {
 		const struct cn_descriptor *c = i < idx->n_manifests ? children[i] : NULL;
 		if (!c) {
 			map_media_type(entry);

@@ -30,8 +30,8 @@ int cn_json_parse(const void *data, size_t len, json_t **ret, struct cn_error *e
 	json_error_t jerr;
 	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j)
-		return cn_error_set(err, -EBADMSG, "invalid JSON at line %d column %d: %s", jerr.line,
-				    jerr.column, jerr.text);
+		return cn_error_set(err, -EBADMSG, "invalid JSON at line %d column %d: %s",
+				    jerr.line, jerr.column, jerr.text);
 	*ret = j;
 	return 0;
 }
@@ -110,7 +110,8 @@ json_t *cn_descriptor_to_json(const struct cn_descriptor *d)
 	json_object_set_new(o, "size", json_integer(d->size));
 	if (d->os || d->architecture) {
 		json_t *p = json_object();
-		json_object_set_new(p, "architecture", json_string(d->architecture ? d->architecture : ""));
+		json_object_set_new(p, "architecture",
+				    json_string(d->architecture ? d->architecture : ""));
 		json_object_set_new(p, "os", json_string(d->os ? d->os : ""));
 		if (d->variant)
 			json_object_set_new(p, "variant", json_string(d->variant));
@@ -225,10 +226,10 @@ int cn_manifest_parse(const void *data, size_t len, const char *content_type,
 	if (!json_is_object(j))
 		return cn_error_set(err, -EBADMSG, "manifest is not a JSON object");
 	const char *mt = resolve_media_type(j, strip_params(content_type, ctbuf, sizeof(ctbuf)));
-	if (mt && (strcmp(mt, CN_MT_DOCKER_SCHEMA1) == 0 ||
-		   strcmp(mt, CN_MT_DOCKER_SCHEMA1_SIGNED) == 0))
-		return cn_error_set(err, -EPROTONOSUPPORT,
-				    "schema 1 images are not supported (%s)", mt);
+	if (mt &&
+	    (strcmp(mt, CN_MT_DOCKER_SCHEMA1) == 0 || strcmp(mt, CN_MT_DOCKER_SCHEMA1_SIGNED) == 0))
+		return cn_error_set(err, -EPROTONOSUPPORT, "schema 1 images are not supported (%s)",
+				    mt);
 	if (!mt)
 		return cn_error_set(err, -EMEDIUMTYPE, "manifest has no media type");
 	if (!cn_media_type_is_manifest(mt))
@@ -296,7 +297,8 @@ static int parse_history(json_t *arr, struct cn_image_config *c, struct cn_error
 	for (size_t i = 0; i < n; i++) {
 		json_t *h = json_array_get(arr, i);
 		if (!json_is_object(h))
-			return cn_error_set(err, -EBADMSG, "config: history[%zu] is not an object", i);
+			return cn_error_set(err, -EBADMSG, "config: history[%zu] is not an object",
+					    i);
 		struct cn_history_entry *e = &c->history[c->n_history++];
 		e->created = dup_string(h, "created");
 		e->created_by = dup_string(h, "created_by");
@@ -321,7 +323,8 @@ static int parse_diff_ids(json_t *rootfs, struct cn_image_config *c, struct cn_e
 	for (size_t i = 0; i < n; i++) {
 		const char *s = json_string_value(json_array_get(ids, i));
 		if (!s || cn_digest_parse(s, &c->diff_ids[i]) < 0)
-			return cn_error_set(err, -EBADMSG, "config: invalid rootfs.diff_ids[%zu]", i);
+			return cn_error_set(err, -EBADMSG, "config: invalid rootfs.diff_ids[%zu]",
+					    i);
 		c->n_diff_ids++;
 	}
 	return 0;

@@ -12,21 +12,21 @@
 #include "base/error.h"
 #include "lib/digest/digest.h"
 
-#define CN_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define CN_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define CN_MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
-#define CN_MT_OCI_LAYER_TAR "application/vnd.oci.image.layer.v1.tar"
-#define CN_MT_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
-#define CN_MT_OCI_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
-#define CN_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-#define CN_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define CN_MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
-#define CN_MT_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
-#define CN_MT_DOCKER_SCHEMA1 "application/vnd.docker.distribution.manifest.v1+json"
+#define CN_MT_OCI_INDEX		    "application/vnd.oci.image.index.v1+json"
+#define CN_MT_OCI_MANIFEST	    "application/vnd.oci.image.manifest.v1+json"
+#define CN_MT_OCI_CONFIG	    "application/vnd.oci.image.config.v1+json"
+#define CN_MT_OCI_LAYER_TAR	    "application/vnd.oci.image.layer.v1.tar"
+#define CN_MT_OCI_LAYER_GZIP	    "application/vnd.oci.image.layer.v1.tar+gzip"
+#define CN_MT_OCI_LAYER_ZSTD	    "application/vnd.oci.image.layer.v1.tar+zstd"
+#define CN_MT_DOCKER_LIST	    "application/vnd.docker.distribution.manifest.list.v2+json"
+#define CN_MT_DOCKER_MANIFEST	    "application/vnd.docker.distribution.manifest.v2+json"
+#define CN_MT_DOCKER_CONFIG	    "application/vnd.docker.container.image.v1+json"
+#define CN_MT_DOCKER_LAYER_GZIP	    "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define CN_MT_DOCKER_SCHEMA1	    "application/vnd.docker.distribution.manifest.v1+json"
 #define CN_MT_DOCKER_SCHEMA1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"
 
-#define CN_MANIFEST_MAX (4u << 20) /* registries reject larger manifests */
-#define CN_CONFIG_MAX (8u << 20)
+#define CN_MANIFEST_MAX		(4u << 20) /* registries reject larger manifests */
+#define CN_CONFIG_MAX		(8u << 20)
 #define CN_MANIFEST_MAX_ENTRIES 10000 /* layers or index entries */
 
 #define CN_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
@@ -47,9 +47,9 @@ enum cn_manifest_kind {
 
 struct cn_manifest {
 	enum cn_manifest_kind kind;
-	char *media_type;    /* resolved: from the document, else the Content-Type */
-	char *artifact_type; /* OCI 1.1 artifactType, or NULL */
-	struct cn_descriptor config; /* image only */
+	char *media_type;	      /* resolved: from the document, else the Content-Type */
+	char *artifact_type;	      /* OCI 1.1 artifactType, or NULL */
+	struct cn_descriptor config;  /* image only */
 	struct cn_descriptor *layers; /* image only */
 	size_t n_layers;
 	struct cn_descriptor *manifests; /* index only */
@@ -99,7 +99,7 @@ struct cn_image_config {
 	struct cn_history_entry *history;
 	size_t n_history;
 	json_t *config; /* the "config" object (Env, Cmd, ...) or NULL; borrowed from json */
-	json_t *json;   /* whole document */
+	json_t *json;	/* whole document */
 };
 
 int cn_image_config_parse(const void *data, size_t len, struct cn_image_config **ret,
@@ -122,6 +122,6 @@ static inline void cn_image_config_freep(struct cn_image_config **c)
 {
 	cn_image_config_free(*c);
 }
-#define cleanup_manifest __attribute__((cleanup(cn_manifest_freep)))
+#define cleanup_manifest     __attribute__((cleanup(cn_manifest_freep)))
 #define cleanup_image_config __attribute__((cleanup(cn_image_config_freep)))
-#define cleanup_json __attribute__((cleanup(json_decrefp))) /* jansson's own */
+#define cleanup_json	     __attribute__((cleanup(json_decrefp))) /* jansson's own */

@@ -15,8 +15,8 @@ static void normalize(struct cn_platform *p)
 	static const struct {
 		const char *from, *arch, *variant;
 	} aliases[] = {
-		{ "x86_64", "amd64", "" },     { "x86-64", "amd64", "" }, { "aarch64", "arm64", "" },
-		{ "armhf", "arm", "v7" },      { "armel", "arm", "v6" },  { "i386", "386", "" },
+		{ "x86_64", "amd64", "" }, { "x86-64", "amd64", "" }, { "aarch64", "arm64", "" },
+		{ "armhf", "arm", "v7" },  { "armel", "arm", "v6" },  { "i386", "386", "" },
 		{ "i686", "386", "" },
 	};
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {

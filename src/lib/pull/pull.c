@@ -76,8 +76,10 @@ static void run_job(struct pull *p, struct cn_http *h, const struct job *j)
 		notify(p, j, CN_PULL_BLOB_EXISTS, 0, 0);
 	} else {
 		p->fetched++;
-		notify(p, j, CN_PULL_BLOB_VERIFYING, (uint64_t)j->desc->size, (uint64_t)j->desc->size);
-		notify(p, j, CN_PULL_BLOB_COMPLETE, (uint64_t)j->desc->size, (uint64_t)j->desc->size);
+		notify(p, j, CN_PULL_BLOB_VERIFYING, (uint64_t)j->desc->size,
+		       (uint64_t)j->desc->size);
+		notify(p, j, CN_PULL_BLOB_COMPLETE, (uint64_t)j->desc->size,
+		       (uint64_t)j->desc->size);
 	}
 	pthread_mutex_unlock(&p->lock);
 }
@@ -152,7 +154,8 @@ static int fetch_image(struct pull *p, struct cn_http *h, const struct cn_descri
 		return r;
 	r = cn_manifest_parse(ret->raw.body.buf, ret->raw.body.len, d->media_type, &ret->m, err);
 	if (r >= 0 && ret->m->kind != CN_MANIFEST_IMAGE)
-		r = cn_error_set(err, -EMEDIUMTYPE, "nested index %s is not supported", d->digest.str);
+		r = cn_error_set(err, -EMEDIUMTYPE, "nested index %s is not supported",
+				 d->digest.str);
 	return r < 0 ? cn_error_prefix(err, r, "manifest %s", d->digest.str) : 0;
 }
 
@@ -165,7 +168,8 @@ static int select_platforms(const struct cn_manifest *index, const struct cn_pul
 		for (size_t i = 0; i < index->n_manifests; i++)
 			ret_idx[i] = i;
 		*ret_n = index->n_manifests;
-		return index->n_manifests ? 0 : cn_error_set(err, -ENOENT, "index has no manifests");
+		return index->n_manifests ? 0
+					  : cn_error_set(err, -ENOENT, "index has no manifests");
 	}
 	cn_platform_host(&host);
 	want = opts->platform ? *opts->platform : host;
@@ -274,7 +278,8 @@ static int convert_images(struct pull *p, struct image *images, size_t n, struct
 		if (r >= 0)
 			r = put_described(p, &oci, CN_MT_OCI_MANIFEST, &images[i].oci, err);
 		if (r < 0)
-			return cn_error_prefix(err, r, "converting %s to OCI", images[i].raw.digest.str);
+			return cn_error_prefix(err, r, "converting %s to OCI",
+					       images[i].raw.digest.str);
 		images[i].converted = true;
 	}
 	return 0;
@@ -285,7 +290,8 @@ static int convert_images(struct pull *p, struct image *images, size_t n, struct
 static int convert_index(struct pull *p, const struct entry *e, struct cn_descriptor *ret,
 			 struct cn_error *err)
 {
-	const struct cn_descriptor **children = xcalloc(e->index->n_manifests + 1, sizeof(*children));
+	const struct cn_descriptor **children =
+		xcalloc(e->index->n_manifests + 1, sizeof(*children));
 	bool any = cn_media_type_is_docker_manifest(e->index->media_type);
 	for (size_t i = 0; i < e->n_sel; i++) {
 		if (e->images[i].converted) {
@@ -382,10 +388,14 @@ static int pull_resolved(struct pull *p, struct cn_http *h, const struct cn_refe
 	if (r >= 0)
 		r = run_jobs(p, err);
 	if (r >= 0)
-		r = store_manifests(p, images, n_sel, p->opts->all_platforms && m ? &top : NULL, err);
+		r = store_manifests(p, images, n_sel, p->opts->all_platforms && m ? &top : NULL,
+				    err);
 	if (r >= 0) {
-		struct entry e = { .index = p->opts->all_platforms ? m : NULL, .top = &top,
-				   .images = images, .sel = sel, .n_sel = n_sel };
+		struct entry e = { .index = p->opts->all_platforms ? m : NULL,
+				   .top = &top,
+				   .images = images,
+				   .sel = sel,
+				   .n_sel = n_sel };
 		r = record_entry(p, ref, &e, ret, err);
 	}
 	release_images(images, n_sel ? n_sel : 1);

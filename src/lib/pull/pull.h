@@ -14,7 +14,7 @@
 
 enum cn_pull_blob_state {
 	CN_PULL_BLOB_WAITING,
-	CN_PULL_BLOB_EXISTS,      /* already in the store */
+	CN_PULL_BLOB_EXISTS,	  /* already in the store */
 	CN_PULL_BLOB_DOWNLOADING, /* done/total meaningful */
 	CN_PULL_BLOB_VERIFYING,
 	CN_PULL_BLOB_COMPLETE,
@@ -32,19 +32,19 @@ struct cn_pull_observer {
 };
 
 struct cn_pull_options {
-	const char *config_dir;            /* docker-style config dir; NULL = default */
+	const char *config_dir;		    /* docker-style config dir; NULL = default */
 	const struct cn_platform *platform; /* NULL = this host's */
 	bool all_platforms;
 	unsigned max_concurrent; /* parallel blob downloads; 0 = 3 */
-	bool insecure;           /* plain HTTP to a non-loopback registry */
+	bool insecure;		 /* plain HTTP to a non-loopback registry */
 	const struct cn_pull_observer *observer;
 };
 
 struct cn_pull_result {
-	char *name;              /* the index.json entry written: docker.io/library/redis:7 */
+	char *name;		 /* the index.json entry written: docker.io/library/redis:7 */
 	struct cn_digest digest; /* what the registry served for the reference (repo digest) */
-	struct cn_digest image;  /* the manifest the entry points at (index or platform image) */
-	bool updated;            /* the entry is new or changed */
+	struct cn_digest image;	 /* the manifest the entry points at (index or platform image) */
+	bool updated;		 /* the entry is new or changed */
 	size_t blobs_fetched;
 	size_t blobs_present;
 	uint64_t bytes_fetched; /* over the network */

@@ -33,7 +33,7 @@ struct span {
 	size_t n;
 };
 
-#define SPAN_LIT(s) ((struct span){(s), sizeof(s) - 1})
+#define SPAN_LIT(s) ((struct span){ (s), sizeof(s) - 1 })
 #define SPAN_FMT    "%.*s%s"
 #define SPAN_ARG(s) quote_len((s).n), (s).p, (s).n > QUOTE_MAX ? "..." : ""
 
@@ -59,9 +59,9 @@ static const struct {
 	struct span name;
 	size_t hex_len;
 } known_algorithms[] = {
-    {SPAN_LIT("sha256"), 64},
-    {SPAN_LIT("sha384"), 96},
-    {SPAN_LIT("sha512"), 128},
+	{ SPAN_LIT("sha256"), 64 },
+	{ SPAN_LIT("sha384"), 96 },
+	{ SPAN_LIT("sha512"), 128 },
 };
 
 /* Character classes, ASCII only and locale-independent (ctype.h is neither). */
@@ -117,7 +117,7 @@ static int quote_len(size_t n)
 
 static struct span span_of(const char *s)
 {
-	return (struct span){s, strlen(s)};
+	return (struct span){ s, strlen(s) };
 }
 
 static bool span_eq(struct span a, struct span b)
@@ -155,7 +155,7 @@ static bool pieces_valid(struct span s, char sep, bool (*valid)(struct span), st
 	const char *end = s.p + s.n;
 	for (const char *p = s.p;;) {
 		const char *q = memchr(p, sep, (size_t)(end - p));
-		struct span piece = {p, (size_t)((q ? q : end) - p)};
+		struct span piece = { p, (size_t)((q ? q : end) - p) };
 		if (!valid(piece)) {
 			if (ret_bad)
 				*ret_bad = piece;
@@ -231,7 +231,7 @@ static bool ipv6_valid(struct span h)
 {
 	if (h.n < 3 || h.p[0] != '[' || h.p[h.n - 1] != ']')
 		return false;
-	return span_all((struct span){h.p + 1, h.n - 2}, is_ipv6_char);
+	return span_all((struct span){ h.p + 1, h.n - 2 }, is_ipv6_char);
 }
 
 /* Length of the host part of a domain: a bracketed IPv6 address or a name up to ':'. */
@@ -249,17 +249,17 @@ static size_t host_len(struct span d)
 /* host ( ":" [0-9]+ )?  where host is a domain name or a bracketed IPv6 address. */
 static bool domain_valid(struct span d)
 {
-	struct span host = {d.p, host_len(d)};
-	struct span port = {d.p + host.n, d.n - host.n};
+	struct span host = { d.p, host_len(d) };
+	struct span port = { d.p + host.n, d.n - host.n };
 	bool host_ok = host.n > 0 && host.p[0] == '['
-			   ? ipv6_valid(host)
-			   : pieces_valid(host, '.', domain_component_valid, NULL);
+			       ? ipv6_valid(host)
+			       : pieces_valid(host, '.', domain_component_valid, NULL);
 	if (!host_ok)
 		return false;
 	if (port.n == 0)
 		return true;
 	return port.n > 1 && port.p[0] == ':' &&
-	       span_all((struct span){port.p + 1, port.n - 1}, is_digit);
+	       span_all((struct span){ port.p + 1, port.n - 1 }, is_digit);
 }
 
 /* [\w][\w.-]{0,127} */
@@ -299,8 +299,8 @@ static enum digest_status digest_check(struct span d)
 	const char *colon = memchr(d.p, ':', d.n);
 	if (!colon)
 		return DIGEST_INVALID;
-	struct span algo = {d.p, (size_t)(colon - d.p)};
-	struct span hex = {colon + 1, d.n - algo.n - 1};
+	struct span algo = { d.p, (size_t)(colon - d.p) };
+	struct span hex = { colon + 1, d.n - algo.n - 1 };
 	if (!algorithm_valid(algo) || hex.n < DIGEST_MIN_HEX || !span_all(hex, is_xdigit))
 		return DIGEST_INVALID;
 	for (size_t i = 0; i < ARRAY_SIZE(known_algorithms); i++) {
@@ -332,7 +332,7 @@ static void flatten_message(struct cn_error *err)
 }
 
 static int fail(struct cn_error *err, const char *s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 /* Sets `invalid reference "S": DETAIL` in `err`; returns -EINVAL. */
 static int fail(struct cn_error *err, const char *s, const char *fmt, ...)
@@ -370,13 +370,13 @@ static void split_remainder(struct span rest, struct parts *p)
 	const char *at = memchr(rest.p, '@', rest.n);
 	p->has_digest = at != NULL;
 	if (at) {
-		p->digest = (struct span){at + 1, rest.n - (size_t)(at - rest.p) - 1};
+		p->digest = (struct span){ at + 1, rest.n - (size_t)(at - rest.p) - 1 };
 		rest.n = (size_t)(at - rest.p);
 	}
 	const char *colon = memchr(rest.p, ':', rest.n);
 	p->has_tag = colon != NULL;
 	if (colon) {
-		p->tag = (struct span){colon + 1, rest.n - (size_t)(colon - rest.p) - 1};
+		p->tag = (struct span){ colon + 1, rest.n - (size_t)(colon - rest.p) - 1 };
 		rest.n = (size_t)(colon - rest.p);
 	}
 	p->path = rest;
@@ -386,12 +386,12 @@ static void split_reference(const char *s, struct parts *p)
 {
 	struct span rest = span_of(s);
 	const char *slash = memchr(rest.p, '/', rest.n);
-	*p = (struct parts){.domain = SPAN_LIT(DEFAULT_DOMAIN)};
+	*p = (struct parts){ .domain = SPAN_LIT(DEFAULT_DOMAIN) };
 	if (slash) {
-		struct span first = {s, (size_t)(slash - s)};
+		struct span first = { s, (size_t)(slash - s) };
 		if (looks_like_domain(first)) {
 			p->domain = first;
-			rest = (struct span){slash + 1, rest.n - first.n - 1};
+			rest = (struct span){ slash + 1, rest.n - first.n - 1 };
 		}
 	}
 	if (span_eq(p->domain, SPAN_LIT(LEGACY_DEFAULT_DOMAIN)))
@@ -465,7 +465,7 @@ static void build(const struct parts *p, bool default_tag, struct cn_reference *
 {
 	ret->domain = xstrndup(p->domain.p, p->domain.n);
 	ret->path =
-	    xasprintf("%s%.*s", p->official ? OFFICIAL_PREFIX : "", (int)p->path.n, p->path.p);
+		xasprintf("%s%.*s", p->official ? OFFICIAL_PREFIX : "", (int)p->path.n, p->path.p);
 	ret->tag = NULL;
 	if (p->has_tag)
 		ret->tag = xstrndup(p->tag.p, p->tag.n);
@@ -504,7 +504,7 @@ void cn_reference_release(struct cn_reference *ref)
 	free(ref->path);
 	free(ref->tag);
 	free(ref->digest);
-	*ref = (struct cn_reference){0};
+	*ref = (struct cn_reference){ 0 };
 }
 
 static char *strdup_or_null(const char *s)

@@ -27,9 +27,9 @@ struct token {
 
 struct cn_registry {
 	char *domain;
-	char *base_url;   /* scheme://host[:port] of the registry API */
+	char *base_url;	  /* scheme://host[:port] of the registry API */
 	char *search_url; /* where /v1/search lives (index.docker.io for Docker Hub) */
-	char *ca_file;    /* certs.d/<domain>/ca.crt, trusted for this registry only, or NULL */
+	char *ca_file;	  /* certs.d/<domain>/ca.crt, trusted for this registry only, or NULL */
 	struct cn_credentials creds;
 	bool has_creds;
 	pthread_mutex_t lock; /* guards challenge and tokens */
@@ -179,8 +179,11 @@ static int fetch_token(struct cn_registry *reg, struct cn_http *h, const char *s
 	cleanup_free char *auth = reg->has_creds ? basic_header(&reg->creds) : NULL;
 	struct curl_slist *headers = auth ? curl_slist_append(NULL, auth) : NULL;
 	cleanup_strbuf struct strbuf body = STRBUF_INIT;
-	struct cn_http_request req = { .url = url, .headers = headers, .body = &body,
-				       .max_body = TOKEN_BODY_MAX, .timeout_s = 60,
+	struct cn_http_request req = { .url = url,
+				       .headers = headers,
+				       .body = &body,
+				       .max_body = TOKEN_BODY_MAX,
+				       .timeout_s = 60,
 				       .tls_ca_file = ca_for(reg, url) };
 	struct cn_http_response resp;
 	int r = cn_http_perform(h, &req, &resp, err);
@@ -189,7 +192,8 @@ static int fetch_token(struct cn_registry *reg, struct cn_http *h, const char *s
 		return cn_error_prefix(err, r, "token service %s", reg->challenge.realm);
 	if (resp.status == 401 || resp.status == 403)
 		return cn_error_set(err, -EACCES, "%s (token service answered %ld)",
-				    reg->has_creds ? "wrong credentials" : "authentication required",
+				    reg->has_creds ? "wrong credentials"
+						   : "authentication required",
 				    resp.status);
 	if (resp.status != 200)
 		return cn_error_set(err, -EPROTO, "token service %s answered %ld",
@@ -272,8 +276,8 @@ static void learn_challenge(struct cn_registry *reg, const char *header)
  * gets a fresh token (or uses Basic credentials) and tries once more.
  */
 int cn_registry_request(struct cn_registry *reg, struct cn_http *h, const char *scope,
-		   struct cn_http_request *req, struct cn_http_response *resp,
-		   struct cn_error *err)
+			struct cn_http_request *req, struct cn_http_response *resp,
+			struct cn_error *err)
 {
 	struct curl_slist *extra = req->headers;
 	cleanup_free char *refused = NULL;
@@ -358,10 +362,11 @@ int cn_registry_status_error(struct cn_registry *reg, const struct cn_http_respo
 				    resp->retry_after[0] ? resp->retry_after : "-");
 	default:
 		if (resp->status == 400 && strstr(detail, "HTTPS"))
-			return cn_error_set(err, -EPROTO,
-					    "the registry speaks TLS: install its CA certificate as "
-					    "certs.d/%s/ca.crt in the client config directory%s",
-					    reg->domain, detail);
+			return cn_error_set(
+				err, -EPROTO,
+				"the registry speaks TLS: install its CA certificate as "
+				"certs.d/%s/ca.crt in the client config directory%s",
+				reg->domain, detail);
 		return cn_error_set(err, resp->status >= 500 ? -EIO : -EPROTO,
 				    "unexpected HTTP status %ld%s", resp->status, detail);
 	}
@@ -376,8 +381,9 @@ int cn_registry_ping(struct cn_registry *reg, struct cn_http *h, struct cn_error
 {
 	cleanup_free char *url = xasprintf("%s/v2/", reg->base_url);
 	cleanup_strbuf struct strbuf body = STRBUF_INIT;
-	struct cn_http_request req = { .url = url, .body = &body, .max_body = ERROR_BODY_MAX,
-				       .timeout_s = 60 };
+	struct cn_http_request req = {
+		.url = url, .body = &body, .max_body = ERROR_BODY_MAX, .timeout_s = 60
+	};
 	struct cn_http_response resp;
 	int r = cn_registry_request(reg, h, "", &req, &resp, err);
 	if (r >= 0 && resp.status == 200)
@@ -421,8 +427,11 @@ int cn_registry_get_manifest(struct cn_registry *reg, struct cn_http *h, const c
 	cleanup_free char *scope = scope_pull(repo);
 	struct curl_slist *headers = curl_slist_append(NULL, accept);
 	struct cn_fetched_manifest m = { STRBUF_INIT, "", { 0 } };
-	struct cn_http_request req = { .url = url, .headers = headers, .body = &m.body,
-				       .max_body = CN_MANIFEST_MAX, .timeout_s = 120 };
+	struct cn_http_request req = { .url = url,
+				       .headers = headers,
+				       .body = &m.body,
+				       .max_body = CN_MANIFEST_MAX,
+				       .timeout_s = 120 };
 	struct cn_http_response resp;
 	int r = cn_registry_request(reg, h, scope, &req, &resp, err);
 	curl_slist_free_all(headers);

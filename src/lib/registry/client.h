@@ -21,9 +21,9 @@ struct cn_registry;
 
 struct cn_registry_options {
 	const char *config_dir; /* docker-style config dir for credentials; NULL = default */
-	const char *username;   /* explicit credentials override config.json (login) */
+	const char *username;	/* explicit credentials override config.json (login) */
 	const char *password;
-	bool insecure;          /* plain HTTP even for a non-loopback host */
+	bool insecure; /* plain HTTP even for a non-loopback host */
 };
 
 /* `domain` as in references ("docker.io", "localhost:5000"). Loopback hosts use plain HTTP. */
@@ -69,8 +69,8 @@ int cn_registry_fetch_blob(struct cn_registry *reg, struct cn_http *h, const cha
 			   struct cn_error *err);
 
 /* Tags of a repository (following Link pagination). Free with cn_strv_free(). */
-int cn_registry_list_tags(struct cn_registry *reg, struct cn_http *h, const char *repo,
-			  char ***ret, size_t *ret_n, struct cn_error *err);
+int cn_registry_list_tags(struct cn_registry *reg, struct cn_http *h, const char *repo, char ***ret,
+			  size_t *ret_n, struct cn_error *err);
 /* Repositories from /v2/_catalog (following Link pagination), at most `limit`. */
 int cn_registry_catalog(struct cn_registry *reg, struct cn_http *h, size_t limit, char ***ret,
 			size_t *ret_n, struct cn_error *err);

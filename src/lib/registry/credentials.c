@@ -14,7 +14,7 @@
 #include "base/fd.h"
 #include "lib/image/manifest.h"
 
-#define CONFIG_MAX (4u << 20)
+#define CONFIG_MAX     (4u << 20)
 #define DOCKER_HUB_KEY "https://index.docker.io/v1/"
 
 char *cn_credentials_config_dir(const char *dir)
@@ -122,7 +122,7 @@ int cn_credentials_lookup(const char *config_dir, const char *domain, struct cn_
 	const char *key;
 	json_t *entry;
 	r = 0;
-	json_object_foreach(json_object_get(config, "auths"), key, entry) {
+	json_object_foreach (json_object_get(config, "auths"), key, entry) {
 		if (!key_matches(key, domain))
 			continue;
 		const char *auth = cn_json_string(entry, "auth");
@@ -131,8 +131,9 @@ int cn_credentials_lookup(const char *config_dir, const char *domain, struct cn_
 		if (auth && *auth) {
 			r = decode_auth(auth, ret);
 			if (r < 0)
-				r = cn_error_set(err, -EBADMSG, "%s/config.json: invalid auth for %s",
-						 config_dir, key);
+				r = cn_error_set(err, -EBADMSG,
+						 "%s/config.json: invalid auth for %s", config_dir,
+						 key);
 		} else if (user && pass) {
 			ret->username = xstrdup(user);
 			ret->password = xstrdup(pass);
@@ -183,7 +184,7 @@ int cn_credentials_store(const char *config_dir, const char *domain, const char 
 	const char *key;
 	json_t *entry;
 	void *tmp;
-	json_object_foreach_safe(auths, tmp, key, entry) {
+	json_object_foreach_safe (auths, tmp, key, entry) {
 		if (key_matches(key, domain)) {
 			json_object_del(auths, key);
 			removed++;

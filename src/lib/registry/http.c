@@ -86,16 +86,23 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 		const char *name;
 		size_t off, cap;
 	} wanted[] = {
-#define H(name, field) { name, offsetof(struct cn_http_response, field), sizeof(((struct cn_http_response *)0)->field) }
-		H("content-type", content_type),      H("docker-content-digest", docker_digest),
-		H("www-authenticate", www_authenticate), H("location", location),
-		H("content-range", content_range),    H("link", link),
-		H("ratelimit-limit", ratelimit_limit), H("ratelimit-remaining", ratelimit_remaining),
+#define H(name, field)                                                                             \
+	{ name, offsetof(struct cn_http_response, field),                                          \
+	  sizeof(((struct cn_http_response *)0)->field) }
+		H("content-type", content_type),
+		H("docker-content-digest", docker_digest),
+		H("www-authenticate", www_authenticate),
+		H("location", location),
+		H("content-range", content_range),
+		H("link", link),
+		H("ratelimit-limit", ratelimit_limit),
+		H("ratelimit-remaining", ratelimit_remaining),
 		H("retry-after", retry_after),
 #undef H
 	};
 	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
-		/* A new response (after a redirect or 100 Continue): forget the last one's headers. */
+		/* A new response (after a redirect or 100 Continue): forget the last one's headers.
+		 */
 		resp->content_type[0] = resp->docker_digest[0] = resp->www_authenticate[0] = '\0';
 		resp->content_range[0] = resp->link[0] = resp->retry_after[0] = '\0';
 		resp->content_length = -1;

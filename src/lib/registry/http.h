@@ -14,7 +14,7 @@
 struct cn_http_response {
 	long status;
 	char content_type[256];
-	char docker_digest[160];  /* Docker-Content-Digest */
+	char docker_digest[160]; /* Docker-Content-Digest */
 	char www_authenticate[1024];
 	char location[2048];
 	char content_range[128];
@@ -22,8 +22,8 @@ struct cn_http_response {
 	char ratelimit_limit[64];     /* RateLimit-Limit (Docker Hub) */
 	char ratelimit_remaining[64]; /* RateLimit-Remaining */
 	char retry_after[64];
-	int64_t content_length; /* -1 when not sent */
-	char effective_url[2048];   /* after redirects */
+	int64_t content_length;	  /* -1 when not sent */
+	char effective_url[2048]; /* after redirects */
 	uint64_t body_bytes;
 };
 
@@ -34,7 +34,7 @@ struct cn_http_request {
 	const char *method; /* "GET" (default), "HEAD", ... */
 	const char *url;
 	struct curl_slist *headers; /* borrowed */
-	cn_http_sink_fn sink;       /* or NULL: collect into `body` up to `max_body` */
+	cn_http_sink_fn sink;	    /* or NULL: collect into `body` up to `max_body` */
 	void *sink_userdata;
 	struct strbuf *body;
 	size_t max_body;
@@ -42,7 +42,7 @@ struct cn_http_request {
 	size_t upload_len;
 	long timeout_s; /* whole-transfer limit, 0 = none (blobs); low-speed abort applies anyway */
 	const char *tls_ca_file; /* extra CA bundle, or NULL */
-	int insecure_tls;        /* skip verification (only for registries listed as insecure) */
+	int insecure_tls;	 /* skip verification (only for registries listed as insecure) */
 };
 
 struct cn_http {

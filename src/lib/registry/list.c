@@ -9,7 +9,7 @@
 #include "lib/registry/auth.h"
 #include "lib/registry/client-internal.h"
 
-#define LIST_BODY_MAX (16u << 20)
+#define LIST_BODY_MAX  (16u << 20)
 #define LIST_PAGES_MAX 10000
 
 void cn_strv_free(char **v, size_t n)
@@ -41,8 +41,9 @@ static int get_paged_list(struct cn_registry *reg, struct cn_http *h, const char
 	int r = 0;
 	for (int page = 0; url && page < LIST_PAGES_MAX && n < limit; page++) {
 		cleanup_strbuf struct strbuf body = STRBUF_INIT;
-		struct cn_http_request req = { .url = url, .body = &body, .max_body = LIST_BODY_MAX,
-					       .timeout_s = 120 };
+		struct cn_http_request req = {
+			.url = url, .body = &body, .max_body = LIST_BODY_MAX, .timeout_s = 120
+		};
 		struct cn_http_response resp;
 		r = cn_registry_request(reg, h, scope, &req, &resp, err);
 		if (r >= 0 && resp.status != 200)
@@ -54,7 +55,7 @@ static int get_paged_list(struct cn_registry *reg, struct cn_http *h, const char
 			break;
 		json_t *arr = json_object_get(j, key), *e;
 		size_t i;
-		json_array_foreach(arr, i, e) {
+		json_array_foreach (arr, i, e) {
 			if (!json_is_string(e) || n >= limit)
 				continue;
 			ALLOC_GROW(v, n + 1, alloc);
@@ -73,8 +74,8 @@ static int get_paged_list(struct cn_registry *reg, struct cn_http *h, const char
 	return 0;
 }
 
-int cn_registry_list_tags(struct cn_registry *reg, struct cn_http *h, const char *repo,
-			  char ***ret, size_t *ret_n, struct cn_error *err)
+int cn_registry_list_tags(struct cn_registry *reg, struct cn_http *h, const char *repo, char ***ret,
+			  size_t *ret_n, struct cn_error *err)
 {
 	cleanup_free char *url = xasprintf("%s/v2/%s/tags/list", cn_registry_base_url(reg), repo);
 	cleanup_free char *scope = xasprintf("repository:%s:pull", repo);
@@ -89,8 +90,8 @@ int cn_registry_catalog(struct cn_registry *reg, struct cn_http *h, size_t limit
 			size_t *ret_n, struct cn_error *err)
 {
 	cleanup_free char *url = xasprintf("%s/v2/_catalog?n=100", cn_registry_base_url(reg));
-	int r = get_paged_list(reg, h, "registry:catalog:*", url, "repositories", limit, ret,
-			       ret_n, err);
+	int r = get_paged_list(reg, h, "registry:catalog:*", url, "repositories", limit, ret, ret_n,
+			       err);
 	if (r < 0)
 		return cn_error_prefix(err, r, "registry %s: catalog", cn_registry_domain(reg));
 	return 0;
@@ -110,11 +111,12 @@ int cn_registry_search_v1(struct cn_registry *reg, struct cn_http *h, const char
 			  struct cn_error *err)
 {
 	cleanup_free char *q = cn_url_escape(term);
-	cleanup_free char *url = xasprintf("%s/v1/search?q=%s&n=%zu", cn_registry_search_url(reg),
-					   q, limit);
+	cleanup_free char *url =
+		xasprintf("%s/v1/search?q=%s&n=%zu", cn_registry_search_url(reg), q, limit);
 	cleanup_strbuf struct strbuf body = STRBUF_INIT;
-	struct cn_http_request req = { .url = url, .body = &body, .max_body = LIST_BODY_MAX,
-				       .timeout_s = 60 };
+	struct cn_http_request req = {
+		.url = url, .body = &body, .max_body = LIST_BODY_MAX, .timeout_s = 60
+	};
 	struct cn_http_response resp;
 	int r = cn_registry_request(reg, h, "", &req, &resp, err);
 	if (r >= 0 && (resp.status == 404 || resp.status == 405))
@@ -131,7 +133,7 @@ int cn_registry_search_v1(struct cn_registry *reg, struct cn_http *h, const char
 		return -ENOTSUP;
 	size_t i, n = 0;
 	struct cn_search_result *v = xcalloc(json_array_size(arr) + 1, sizeof(*v));
-	json_array_foreach(arr, i, e) {
+	json_array_foreach (arr, i, e) {
 		const char *name = cn_json_string(e, "name");
 		const char *desc = cn_json_string(e, "description");
 		if (!name || n >= limit)

@@ -31,7 +31,8 @@ static int walk(struct cn_store *s, const struct cn_descriptor *desc, cn_store_w
 	if (r >= 0)
 		r = cn_manifest_parse(sb.buf, sb.len, desc->media_type, &m, err);
 	if (r < 0)
-		return desc->media_type ? cn_error_prefix(err, r, "manifest %s", desc->digest.str) : 0;
+		return desc->media_type ? cn_error_prefix(err, r, "manifest %s", desc->digest.str)
+					: 0;
 	for (size_t i = 0; r >= 0 && i < m->n_manifests; i++)
 		r = walk(s, &m->manifests[i], fn, userdata, depth + 1, err);
 	if (r >= 0 && m->kind == CN_MANIFEST_IMAGE)
@@ -109,7 +110,8 @@ static int sweep_dir(int dirfd, bool (*keep)(const char *name, void *ud),
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		struct stat st;
-		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+		if (e->d_name[0] == '.' &&
+		    (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
 			continue;
 		if (keep(e->d_name, ud) || fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
@@ -172,7 +174,8 @@ int cn_store_gc_report(struct cn_store *s, bool dry_run, cn_store_deleted_fn del
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(algos); i++) {
 		char path[32];
 		(void)snprintf(path, sizeof(path), "blobs/%s", algos[i]);
-		cleanup_close int dfd = openat(s->root_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cleanup_close int dfd =
+			openat(s->root_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			continue;
 		struct blob_dir bd = { &set, algos[i], deleted, userdata };
@@ -183,7 +186,8 @@ int cn_store_gc_report(struct cn_store *s, bool dry_run, cn_store_deleted_fn del
 	}
 	if (r >= 0) {
 		/* Exclusive gc.lock: no writer runs, so every partial download is stale. */
-		cleanup_close int pfd = openat(s->state_fd, "partial", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cleanup_close int pfd =
+			openat(s->state_fd, "partial", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		uint64_t freed = stats.bytes_freed;
 		if (pfd >= 0)
 			(void)sweep_dir(pfd, keep_none, NULL, NULL, dry_run, &stats,

@@ -62,7 +62,7 @@ static int mark_remaining(struct cn_store *s, struct digest_set *reached, struct
 int cn_store_delete_unreferenced(struct cn_store *s, const struct cn_descriptor *desc,
 				 cn_store_deleted_fn deleted, void *userdata, struct cn_error *err)
 {
-	struct digest_set closure = {0}, reached = {0};
+	struct digest_set closure = { 0 }, reached = { 0 };
 	int r = cn_store_walk(s, desc, add_present, &closure, err);
 	if (r >= 0)
 		r = mark_remaining(s, &reached, err);

@@ -129,7 +129,7 @@ static uint64_t image_size(const struct cn_manifest *m)
 int cn_store_resolve_tag(struct cn_store *s, const struct cn_store_tag *tag,
 			 struct cn_resolved *ret, struct cn_error *err)
 {
-	cleanup_resolved struct cn_resolved res = {0};
+	cleanup_resolved struct cn_resolved res = { 0 };
 	cleanup_strbuf struct strbuf sb = STRBUF_INIT;
 	int r = read_manifest(s, &tag->desc, &res.manifest, err);
 	if (r >= 0 && res.manifest->kind == CN_MANIFEST_INDEX)
@@ -160,7 +160,7 @@ int cn_store_resolve_tag(struct cn_store *s, const struct cn_store_tag *tag,
 /* "docker.io/library/redis" for an entry named by a full reference, else NULL. */
 static char *entry_repository(const struct cn_store_tag *t)
 {
-	cleanup_reference struct cn_reference ref = {0};
+	cleanup_reference struct cn_reference ref = { 0 };
 	if (!t->name || cn_reference_parse(t->name, &ref, NULL) < 0)
 		return NULL;
 	return cn_reference_name(&ref);
@@ -191,7 +191,7 @@ static int find_by_digest(struct cn_store *s, const struct cn_reference *ref,
 	}
 	/* The platform image of an index entry, as pulled by its own digest. */
 	for (size_t i = 0; i < n; i++) {
-		cleanup_resolved struct cn_resolved res = {0};
+		cleanup_resolved struct cn_resolved res = { 0 };
 		if (same_repo[i] && cn_store_resolve_tag(s, &tags[i], &res, NULL) >= 0 &&
 		    strcmp(res.manifest_desc.digest.str, ref->digest) == 0)
 			return (int)i;
@@ -247,9 +247,9 @@ static int find_by_id(struct cn_store *s, const char *spec, const char *algo, co
 		      const struct cn_store_tag *tags, size_t n, struct cn_resolved *ret,
 		      struct cn_error *err)
 {
-	cleanup_resolved struct cn_resolved found = {0};
+	cleanup_resolved struct cn_resolved found = { 0 };
 	for (size_t i = 0; i < n; i++) {
-		cleanup_resolved struct cn_resolved res = {0};
+		cleanup_resolved struct cn_resolved res = { 0 };
 		if (cn_store_resolve_tag(s, &tags[i], &res, NULL) < 0 ||
 		    !id_matches(&res.id, algo, hex))
 			continue;
@@ -273,7 +273,7 @@ static int find_by_id(struct cn_store *s, const char *spec, const char *algo, co
 int cn_store_resolve(struct cn_store *s, const char *spec, struct cn_resolved *ret,
 		     struct cn_error *err)
 {
-	cleanup_reference struct cn_reference ref = {0};
+	cleanup_reference struct cn_reference ref = { 0 };
 	struct cn_store_tag *tags = NULL;
 	size_t n = 0;
 	const char *algo = NULL, *hex = id_prefix(spec, &algo);

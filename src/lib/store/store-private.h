@@ -8,7 +8,7 @@
 struct cn_store {
 	char *root;
 	int root_fd;
-	int state_fd;   /* ROOT/state */
+	int state_fd;	/* ROOT/state */
 	int gc_lock_fd; /* held shared (writers) or exclusive (gc), or -1 */
 };
 

@@ -35,7 +35,8 @@ static int create_layout(struct cn_store *s)
 {
 	int r;
 	if (faccessat(s->root_fd, "oci-layout", F_OK, 0) < 0) {
-		r = cn_write_file_atomic(s->root_fd, "oci-layout", LAYOUT_FILE, strlen(LAYOUT_FILE));
+		r = cn_write_file_atomic(s->root_fd, "oci-layout", LAYOUT_FILE,
+					 strlen(LAYOUT_FILE));
 		if (r < 0)
 			return r;
 	}

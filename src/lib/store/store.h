@@ -31,7 +31,7 @@ struct cn_store;
 enum cn_store_flags {
 	CN_STORE_CREATE = 1 << 0, /* create the layout if missing */
 	CN_STORE_WRITE = 1 << 1,  /* this process may add blobs: hold gc.lock shared */
-	CN_STORE_GC = 1 << 2,     /* hold gc.lock exclusive (waits for writers to finish) */
+	CN_STORE_GC = 1 << 2,	  /* hold gc.lock exclusive (waits for writers to finish) */
 };
 
 /* Opens the store at `root`. Returns 0, -ENOENT (no store and no CN_STORE_CREATE), -errno. */
@@ -77,8 +77,8 @@ struct cn_blob_writer *cn_blob_writer_free(struct cn_blob_writer *w);
 /* --- tags (index.json entries named by org.opencontainers.image.ref.name) --- */
 
 struct cn_store_tag {
-	char *name;      /* full normalized reference, e.g. docker.io/library/redis:7 */
-	char *repo_digest; /* digest the registry served for it (index or manifest), or NULL */
+	char *name;	     /* full normalized reference, e.g. docker.io/library/redis:7 */
+	char *repo_digest;   /* digest the registry served for it (index or manifest), or NULL */
 	char *source_digest; /* the original Docker manifest this OCI entry was converted from */
 	struct cn_descriptor desc;
 };

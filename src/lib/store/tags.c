@@ -73,8 +73,8 @@ int cn_store_list_tags(struct cn_store *s, struct cn_store_tag **ret, size_t *re
 		const char *src = cn_json_string(annotations, CN_ANNOTATION_SOURCE_MANIFEST);
 		struct cn_digest parsed;
 		tags[count].repo_digest = rd ? xstrdup(rd) : NULL;
-		tags[count].source_digest = src && cn_digest_parse(src, &parsed) == 0 ? xstrdup(src)
-											 : NULL;
+		tags[count].source_digest =
+			src && cn_digest_parse(src, &parsed) == 0 ? xstrdup(src) : NULL;
 		count++;
 	}
 	*ret = tags;
@@ -87,8 +87,9 @@ static size_t remove_named(json_t *arr, const char *name)
 {
 	size_t removed = 0;
 	for (size_t i = json_array_size(arr); i-- > 0;) {
-		const char *n = cn_json_string(json_object_get(json_array_get(arr, i), "annotations"),
-					       CN_ANNOTATION_REF_NAME);
+		const char *n =
+			cn_json_string(json_object_get(json_array_get(arr, i), "annotations"),
+				       CN_ANNOTATION_REF_NAME);
 		if (n && strcmp(n, name) == 0) {
 			json_array_remove(arr, i);
 			removed++;
@@ -99,9 +100,9 @@ static size_t remove_named(json_t *arr, const char *name)
 
 /* Read-modify-write of index.json under state/index.lock; `edit` changes the manifests array
  * and returns >= 0 to save it, or a negative errno (with err set) to leave the file alone. */
-static int edit_index(struct cn_store *s, int (*edit)(json_t *manifests, void *ud,
-						       struct cn_error *err),
-		      void *ud, struct cn_error *err)
+static int edit_index(struct cn_store *s,
+		      int (*edit)(json_t *manifests, void *ud, struct cn_error *err), void *ud,
+		      struct cn_error *err)
 {
 	cleanup_close int lock = cn_store_lock_index(s);
 	if (lock < 0)
