@@ -79,8 +79,9 @@ static bool status_transient(long status)
 }
 
 /* One GET of the blob from the writer's current offset. */
-static int fetch_once(struct cn_registry *reg, struct cn_http *h, const char *url, const char *scope, struct blob_sink *b,
-		      struct cn_http_response *resp, struct cn_error *err)
+static int fetch_once(struct cn_registry *reg, struct cn_http *h, const char *url,
+		      const char *scope, struct blob_sink *b, struct cn_http_response *resp,
+		      struct cn_error *err)
 {
 	char range[64];
 	cleanup_strbuf struct strbuf ebody = STRBUF_INIT;
@@ -92,8 +93,11 @@ static int fetch_once(struct cn_registry *reg, struct cn_http *h, const char *ur
 			       (unsigned long long)b->requested_offset);
 		headers = curl_slist_append(NULL, range);
 	}
-	struct cn_http_request req = { .url = url, .headers = headers, .sink = sink_write,
-				       .sink_userdata = b, .body = &ebody,
+	struct cn_http_request req = { .url = url,
+				       .headers = headers,
+				       .sink = sink_write,
+				       .sink_userdata = b,
+				       .body = &ebody,
 				       .max_body = 64u << 10 };
 	int r = cn_registry_request(reg, h, scope, &req, resp, err);
 	curl_slist_free_all(headers);
@@ -119,19 +123,23 @@ int cn_registry_fetch_blob(struct cn_registry *reg, struct cn_http *h, const cha
 		r = cn_blob_writer_commit(w, err);
 		cn_blob_writer_free(w);
 		if (r != -EBADMSG)
-			return r < 0 ? cn_error_prefix(err, r, "registry %s: repository %s: blob %s",
-						       cn_registry_domain(reg), repo, desc->digest.str)
+			return r < 0 ? cn_error_prefix(
+					       err, r, "registry %s: repository %s: blob %s",
+					       cn_registry_domain(reg), repo, desc->digest.str)
 				     : 0;
 		/* The stale partial was wrong and is gone: download from scratch. */
 		r = cn_store_ingest_begin(store, &desc->digest, desc->size, &w, err);
 	}
 	if (r != 0)
 		return r;
-	cleanup_free char *url = xasprintf("%s/v2/%s/blobs/%s", cn_registry_base_url(reg), repo,
-					   desc->digest.str);
+	cleanup_free char *url =
+		xasprintf("%s/v2/%s/blobs/%s", cn_registry_base_url(reg), repo, desc->digest.str);
 	cleanup_free char *scope = xasprintf("repository:%s:pull", repo);
-	struct blob_sink b = { .w = w, .total = (uint64_t)desc->size, .progress = progress,
-			       .userdata = userdata, .err = err };
+	struct blob_sink b = { .w = w,
+			       .total = (uint64_t)desc->size,
+			       .progress = progress,
+			       .userdata = userdata,
+			       .err = err };
 	struct cn_http_response resp;
 	if (progress && cn_blob_writer_offset(w) > 0)
 		progress(userdata, cn_blob_writer_offset(w), b.total);

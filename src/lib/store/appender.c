@@ -1,4 +1,4 @@
-/* Background appending: a ring of buffers drained by one thread (see appender.h). */
+/* Background appending: a ring of buffers drained in order by one thread (see appender.h). */
 #include "lib/store/appender.h"
 
 #include <errno.h>
@@ -8,55 +8,44 @@
 
 #include "base/alloc.h"
 
-/* Two buffers in flight absorb a slow write without stalling the producer. */
-#define RING 16
-static unsigned ring(void) { static unsigned n; if (!n) { const char *e = getenv("CAIRN_RING"); n = e ? (unsigned)atoi(e) : 3; } return n; }
+/* One buffer being filled and two queued: enough to ride out a flush of the device cache. */
+#define RING 3
 
 struct cn_appender {
 	cn_appender_write_fn write;
 	void *userdata;
-	size_t buf_size, align;
+	size_t buf_size;
 	unsigned char *bufs[RING];
 	size_t lens[RING];
-	pthread_mutex_t lock;
-	pthread_cond_t cond; /* `queued` went down, or there is work or `quit` for the thread */
-	unsigned head;       /* the oldest queued buffer */
-	unsigned queued;     /* buffers submitted and not yet written; the current one is next */
-	int error;           /* first write error, sticky */
+	unsigned fill;	      /* the buffer being filled; only the producer uses it */
+	pthread_mutex_t lock; /* guards what follows */
+	pthread_cond_t cond;  /* `queued` went down, or there is work (or `quit`) for the thread */
+	unsigned head;	      /* the oldest queued buffer */
+	unsigned queued;      /* submitted and not yet written: head, head + 1, ... */
+	int error;	      /* first write error */
 	bool quit;
 	bool started;
 	pthread_t thread;
 };
 
-static unsigned current(const struct cn_appender *a)
+/* The thread never looks at the slot being filled. */
+static int alloc_fill(struct cn_appender *a)
 {
-	return (a->head + a->queued) % ring();
+	if (!a->bufs[a->fill])
+		a->bufs[a->fill] = malloc(a->buf_size);
+	return a->bufs[a->fill] ? 0 : -ENOMEM;
 }
 
-static int alloc_current(struct cn_appender *a)
-{
-	unsigned i = current(a);
-	void *p = NULL;
-	if (a->bufs[i])
-		return 0;
-	int r = posix_memalign(&p, a->align, a->buf_size);
-	if (r != 0)
-		return -r;
-	a->bufs[i] = p;
-	return 0;
-}
-
-int cn_appender_new(size_t buf_size, size_t align, cn_appender_write_fn write, void *userdata,
+int cn_appender_new(size_t buf_size, cn_appender_write_fn write, void *userdata,
 		    struct cn_appender **ret)
 {
 	struct cn_appender *a = xcalloc(1, sizeof(*a));
 	a->write = write;
 	a->userdata = userdata;
 	a->buf_size = buf_size;
-	a->align = align;
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->cond, NULL);
-	int r = alloc_current(a);
+	int r = alloc_fill(a);
 	if (r < 0) {
 		cn_appender_free(a);
 		return r;
@@ -67,10 +56,10 @@ int cn_appender_new(size_t buf_size, size_t align, cn_appender_write_fn write, v
 
 unsigned char *cn_appender_buffer(const struct cn_appender *a)
 {
-	return a->bufs[current(a)];
+	return a->bufs[a->fill];
 }
 
-/* Writes the oldest queued buffer; the lock is held on entry and on return. */
+/* Writes the oldest queued buffer, unlocked; the lock is held on entry and on return. */
 static void write_head(struct cn_appender *a)
 {
 	unsigned i = a->head;
@@ -80,7 +69,7 @@ static void write_head(struct cn_appender *a)
 	pthread_mutex_lock(&a->lock);
 	if (r < 0 && !a->error)
 		a->error = r;
-	a->head = (a->head + 1) % ring();
+	a->head = (a->head + 1) % RING;
 	a->queued--;
 	pthread_cond_broadcast(&a->cond);
 }
@@ -103,20 +92,21 @@ static void *drain(void *userdata)
 int cn_appender_submit(struct cn_appender *a, size_t len)
 {
 	pthread_mutex_lock(&a->lock);
-	a->lens[current(a)] = len;
+	a->lens[a->fill] = len;
+	a->fill = (a->fill + 1) % RING;
 	a->queued++;
 	if (!a->started)
 		a->started = pthread_create(&a->thread, NULL, drain, a) == 0;
 	if (a->started) {
 		pthread_cond_broadcast(&a->cond);
-		while (a->queued == ring())
+		while (a->queued == RING)
 			pthread_cond_wait(&a->cond, &a->lock);
 	} else {
-		write_head(a); /* no thread (EAGAIN): write in the caller, in order all the same */
+		write_head(a); /* no thread (EAGAIN): write here, in order all the same */
 	}
 	int r = a->error;
 	pthread_mutex_unlock(&a->lock);
-	return r < 0 ? r : alloc_current(a);
+	return r < 0 ? r : alloc_fill(a);
 }
 
 int cn_appender_wait(struct cn_appender *a)

@@ -1,22 +1,21 @@
 /*
  * Streaming, resumable, verified blob ingest (see cn_store_ingest_begin() in store.h).
  *
- * Bytes are hashed as they arrive and collected in aligned buffers that a background thread
- * (appender.h) writes to the partial file a MiB at a time with O_DIRECT: the data reaches the
- * disk while the download goes on, so the fdatasync() at commit has next to nothing left to
- * write, and no page-cache memory is touched (first touch of a page costs more than hashing
- * it). Only the blob's unaligned tail goes through the page cache. Where O_DIRECT is refused
- * (tmpfs, FUSE) or an earlier attempt left a partial that ends mid-block, the same buffers are
- * written the ordinary way.
+ * Making a blob durable can cost as much as downloading it, so the writing overlaps the
+ * download. Bytes are hashed as they arrive and collected in 1 MiB buffers that a thread
+ * (appender.h) appends to the partial file, starting their writeback at once; every few MiB it
+ * waits for that with fdatasync() and drops the written pages from the page cache. So the
+ * device (and a VM host's cache) writes while we download, the fsync() at commit finds next
+ * to nothing left, and the page cache recycles a few MiB of pages instead of touching
+ * fresh memory for the whole blob (first touch of a page costs more than hashing it).
  *
- * The partial file always holds a prefix of the blob (pwrite() at explicit offsets, in order,
- * never past a failed write). The hasher covers every accepted byte: that prefix, the queued
- * buffers and the current one. A crash loses the unwritten ones with the hash state, and resume
- * re-hashes whatever reached the file.
+ * The partial file always holds a prefix of the blob: buffers are written in order at explicit
+ * offsets, and none after a failed write. The hasher covers every accepted byte, written or
+ * not; a crash loses the unwritten ones with the hash state, and resume re-hashes whatever
+ * reached the file.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,58 +29,35 @@
 #include "lib/store/appender.h"
 #include "lib/store/store-private.h"
 
-/* O_DIRECT offset, length and memory alignment: the page size covers 512-byte and 4 KiB
- * sector devices alike. */
-#define DIRECT_ALIGN 4096u
-/* Large enough that a write costs little next to the download of its bytes (one 1 MiB write
- * takes ~0.7 ms here), small enough to stay out of the peak RSS. */
+/* Large enough that a write() costs little next to downloading its bytes, small enough to keep
+ * the appender's buffers out of the peak RSS. */
 #define WRITE_BUF_MAX (1u << 20)
+/* How far the partial file may run ahead of the device: the commit's fsync() waits for at
+ * most this much, and a download keeps about this much in the page cache. */
+#define SYNC_EVERY (8u << 20)
 
 struct cn_blob_writer {
 	struct cn_store *store;
 	struct cn_digest want;
 	int64_t size; /* expected size, or -1 when unknown */
 	int partial_dirfd;
-	int fd;      /* the partial file, flock()ed */
-	bool direct; /* fd has O_DIRECT (see on_disk) */
+	int fd; /* the partial file, flock()ed */
 	char name[CN_DIGEST_STR_MAX + 8];
-	struct cn_hasher hasher; /* every byte accepted */
+	struct cn_hasher hasher; /* every accepted byte */
 	uint64_t accepted;
-	struct cn_appender *app;
-	size_t buf_size; /* of the appender's buffers: a multiple of DIRECT_ALIGN */
-	size_t pending;  /* bytes in the appender's current buffer */
-	/* Size of the partial file, and `direct`: the appender's thread updates them while
-	 * buffers are queued; read them after cn_appender_wait() only. */
-	uint64_t on_disk;
+	struct cn_appender *app; /* writes the partial file from its thread */
+	size_t buf_size;
+	size_t pending; /* bytes in the appender's current buffer */
+	/* The appender's thread updates these while buffers are queued: read or change them only
+	 * after cn_appender_wait(). */
+	uint64_t on_disk; /* size of the partial file */
+	uint64_t synced;  /* on_disk at begin or at the last sync_written() */
 };
 
-static int set_direct(struct cn_blob_writer *w, bool on)
-{
-	int fl = fcntl(w->fd, F_GETFL);
-	if (fl < 0 || fcntl(w->fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT) < 0)
-		return -errno;
-	w->direct = on;
-	return 0;
-}
-
-/* O_DIRECT when the file ends on a block boundary (always, unless an earlier attempt saved an
- * unaligned tail) and the filesystem takes it; buffered writes otherwise. */
-static void choose_write_mode(struct cn_blob_writer *w)
-{
-	(void)set_direct(w, w->on_disk % DIRECT_ALIGN == 0);
-}
-
-static int write_at(struct cn_blob_writer *w, const unsigned char *p, size_t len, uint64_t off)
+static int write_at(int fd, const unsigned char *p, size_t len, uint64_t off)
 {
 	while (len > 0) {
-		ssize_t n = pwrite(w->fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINVAL && w->direct) {
-			/* O_DIRECT accepted by open but not by this filesystem or device. */
-			int r = set_direct(w, false);
-			if (r < 0)
-				return r;
-			continue;
-		}
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -93,41 +69,42 @@ static int write_at(struct cn_blob_writer *w, const unsigned char *p, size_t len
 	return 0;
 }
 
-/* The appender's write function: a full buffer, at the end of the file. */
-static int append_buffer(void *userdata, const unsigned char *data, size_t len)
+/* Waits for what was written so far to reach the device, then drops those (now clean) pages
+ * so the page cache reuses them for the next bytes. An error here must not be lost: the kernel
+ * reports a failed writeback to one fsync only. */
+static int sync_written(struct cn_blob_writer *w)
 {
-	struct cn_blob_writer *w = userdata;
-	int r = write_at(w, data, len, w->on_disk);
-	if (r < 0)
-		return r;
-	w->on_disk += len;
-	static long every = -1;
-	if (every < 0) { const char *e = getenv("CAIRN_SYNC_MB"); every = e ? atol(e) : 0; }
-	if (every > 0 && (w->on_disk >> 20) / (uint64_t)every != ((w->on_disk - len) >> 20) / (uint64_t)every)
-		(void)fdatasync(w->fd);
+	if (fdatasync(w->fd) < 0)
+		return -errno;
+	(void)posix_fadvise(w->fd, (off_t)w->synced, (off_t)(w->on_disk - w->synced),
+			    POSIX_FADV_DONTNEED);
+	w->synced = w->on_disk;
 	return 0;
 }
 
-/* Writes every accepted byte: the queued buffers, then the current one. O_DIRECT writes whole
- * blocks only: a partial last block (the blob's tail, or what free() saves) goes through the
- * page cache. */
+/* The appender's write function (on its thread): one full buffer, at the end of the file. */
+static int append_buffer(void *userdata, const unsigned char *data, size_t len)
+{
+	struct cn_blob_writer *w = userdata;
+	int r = write_at(w->fd, data, len, w->on_disk);
+	if (r < 0)
+		return r;
+	/* Start the writeback now rather than when the kernel finds the pages old. */
+	(void)sync_file_range(w->fd, (off_t)w->on_disk, (off_t)len, SYNC_FILE_RANGE_WRITE);
+	w->on_disk += len;
+	return w->on_disk - w->synced >= SYNC_EVERY ? sync_written(w) : 0;
+}
+
+/* Writes every accepted byte: the queued buffers, then the current one. */
 static int flush(struct cn_blob_writer *w)
 {
 	int r = cn_appender_wait(w->app);
 	if (r < 0)
 		return r;
-	const unsigned char *buf = cn_appender_buffer(w->app);
-	size_t n = w->pending;
-	size_t head = w->direct ? n / DIRECT_ALIGN * DIRECT_ALIGN : n;
-	r = write_at(w, buf, head, w->on_disk);
-	if (r >= 0 && head < n) {
-		r = set_direct(w, false);
-		if (r >= 0)
-			r = write_at(w, buf + head, n - head, w->on_disk + head);
-	}
+	r = write_at(w->fd, cn_appender_buffer(w->app), w->pending, w->on_disk);
 	if (r < 0)
 		return r;
-	w->on_disk += n;
+	w->on_disk += w->pending;
 	w->pending = 0;
 	return 0;
 }
@@ -153,19 +130,16 @@ static int rehash_partial(struct cn_blob_writer *w)
 		cn_hasher_update(&w->hasher, buf, (size_t)n);
 		off += n;
 	}
-	w->on_disk = w->accepted = (uint64_t)st.st_size;
+	w->accepted = w->on_disk = w->synced = (uint64_t)st.st_size;
 	return 0;
 }
 
 /* Buffers no larger than what is left of a blob of known size (configs are small). */
 static int start_appender(struct cn_blob_writer *w)
 {
-	uint64_t want = getenv("CAIRN_BUF_KB") ? (uint64_t)atol(getenv("CAIRN_BUF_KB")) << 10 : WRITE_BUF_MAX;
-	if (w->size >= 0 && (uint64_t)w->size - w->on_disk < want)
-		want = ((uint64_t)w->size - w->on_disk + DIRECT_ALIGN - 1) / DIRECT_ALIGN *
-		       DIRECT_ALIGN;
-	w->buf_size = (size_t)MAX(want, DIRECT_ALIGN);
-	return cn_appender_new(w->buf_size, DIRECT_ALIGN, append_buffer, w, &w->app);
+	uint64_t left = w->size >= 0 ? (uint64_t)w->size - w->on_disk : WRITE_BUF_MAX;
+	w->buf_size = (size_t)MAX(MIN(left, WRITE_BUF_MAX), 1);
+	return cn_appender_new(w->buf_size, append_buffer, w, &w->app);
 }
 
 static int lock_partial(struct cn_blob_writer *w)
@@ -215,7 +189,6 @@ int cn_store_ingest_begin(struct cn_store *s, const struct cn_digest *want, int6
 		r = start_appender(w);
 	if (r < 0)
 		goto fail;
-	choose_write_mode(w);
 	*ret = w;
 	return 0;
 fail:
@@ -225,15 +198,15 @@ fail:
 
 uint64_t cn_blob_writer_offset(const struct cn_blob_writer *w)
 {
-	/* Bytes not written yet count: they stay in memory until written or reset(), so a
-	 * retry's Range request may continue after them. */
+	/* Unwritten bytes count: they stay in memory until written or reset(), so a retry's
+	 * Range request continues after them. */
 	return w->accepted;
 }
 
 int cn_blob_writer_write(struct cn_blob_writer *w, const void *data, size_t len,
 			 struct cn_error *err)
 {
-	if (w->size >= 0 && cn_blob_writer_offset(w) + len > (uint64_t)w->size)
+	if (w->size >= 0 && w->accepted + len > (uint64_t)w->size)
 		return cn_error_set(err, -E2BIG, "size limit exceeded (more than %lld bytes)",
 				    (long long)w->size);
 	cn_hasher_update(&w->hasher, data, len);
@@ -263,8 +236,7 @@ int cn_blob_writer_reset(struct cn_blob_writer *w, struct cn_error *err)
 	w->pending = 0;
 	if (ftruncate(w->fd, 0) < 0)
 		return cn_error_errno(err, -errno, "truncating partial %s", w->name);
-	w->on_disk = w->accepted = 0;
-	choose_write_mode(w);
+	w->accepted = w->on_disk = w->synced = 0;
 	cn_hasher_release(&w->hasher);
 	cn_hasher_init(&w->hasher, w->want.algo);
 	return 0;
@@ -275,22 +247,23 @@ static void discard(struct cn_blob_writer *w)
 	(void)cn_appender_wait(w->app);
 	w->pending = 0;
 	(void)unlinkat(w->partial_dirfd, w->name, 0);
-	(void)ftruncate(w->fd, 0);
-	w->on_disk = 0;
+	if (ftruncate(w->fd, 0) < 0) {
+		/* best effort: the name is already gone, the inode goes with the fd */
+	}
+	w->on_disk = w->synced = 0;
 }
 
-/* Verifies size and digest before anything more is written, then makes the bytes durable:
- * after O_DIRECT writes fdatasync() only writes the tail, the inode and a cache flush. */
+/* Checks size and digest before anything more is written, then makes the blob durable and
+ * visible. */
 int cn_blob_writer_commit(struct cn_blob_writer *w, struct cn_error *err)
 {
 	struct cn_digest got;
 	char path[CN_BLOB_PATH_MAX];
-	uint64_t total = w->accepted;
 
-	if (w->size >= 0 && total != (uint64_t)w->size) {
+	if (w->size >= 0 && w->accepted != (uint64_t)w->size) {
 		discard(w);
 		return cn_error_set(err, -EBADMSG, "size mismatch (want %lld, got %llu bytes)",
-				    (long long)w->size, (unsigned long long)total);
+				    (long long)w->size, (unsigned long long)w->accepted);
 	}
 	cn_hasher_final(&w->hasher, &got);
 	cn_hasher_release(&w->hasher);
@@ -303,7 +276,7 @@ int cn_blob_writer_commit(struct cn_blob_writer *w, struct cn_error *err)
 	int r = flush(w);
 	if (r < 0)
 		return cn_error_errno(err, r, "writing blob %s", w->want.str);
-	if (fdatasync(w->fd) < 0)
+	if (fsync(w->fd) < 0)
 		return cn_error_errno(err, -errno, "fsync blob %s", w->want.str);
 	cn_store_blob_path(&w->want, path, sizeof(path));
 	if (renameat(w->partial_dirfd, w->name, w->store->root_fd, path) < 0)
