@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/alloc.h"
+#include "base/cleanup.h"
 #include "lib/image/platform.h"
 #include "lib/store/remove.h"
 #include "lib/store/resolve.h"
@@ -609,5 +611,53 @@ TEST(gc_keeps_the_source_of_a_converted_entry)
 	ASSERT_OK(cn_store_remove_tag(s, "docker.io/library/x:1", &err));
 	ASSERT_OK(cn_store_gc(s, false, &st, NULL));
 	ASSERT_EQ(st.blobs_deleted, 6);
+	cn_store_free(s);
+}
+
+/* Feeds data[from, to) to the writer in odd-sized chunks, as a network would. */
+static void feed(struct cn_blob_writer *w, const unsigned char *data, size_t from, size_t to)
+{
+	struct cn_error err = CN_ERROR_INIT;
+	for (size_t off = from; off < to;) {
+		size_t n = MIN((size_t)16381, to - off);
+		if (cn_blob_writer_write(w, data + off, n, &err) < 0)
+			TEST_FAIL("write at %zu: %s", off, err.msg);
+		off += n;
+	}
+}
+
+TEST(ingest_large_blob_through_the_appender)
+{
+	struct cn_store *s = new_store(CN_STORE_WRITE);
+	const size_t size = (5u << 20) + 12345; /* several 1 MiB buffers and a tail */
+	unsigned char *data = xmalloc(size);
+	struct cn_digest want;
+	struct cn_blob_writer *w = NULL;
+	struct cn_error err = CN_ERROR_INIT;
+	for (size_t i = 0; i < size; i++)
+		data[i] = (unsigned char)((i * 2654435761u) >> 13);
+	cn_digest_of(CN_DIGEST_SHA256, data, size, &want);
+
+	/* Interrupted at an odd offset past the first buffers: resume continues exactly there. */
+	ASSERT_EQ(cn_store_ingest_begin(s, &want, (int64_t)size, &w, &err), 0);
+	feed(w, data, 0, (3u << 20) + 7);
+	w = cn_blob_writer_free(w);
+	ASSERT_EQ(cn_store_ingest_begin(s, &want, (int64_t)size, &w, &err), 0);
+	ASSERT_EQ(cn_blob_writer_offset(w), (3u << 20) + 7);
+
+	/* A server ignoring Range: reset drops everything, queued writes included. */
+	feed(w, data, (3u << 20) + 7, (4u << 20) + 3);
+	ASSERT_OK(cn_blob_writer_reset(w, &err));
+	ASSERT_EQ(cn_blob_writer_offset(w), 0);
+	feed(w, data, 0, size);
+	ASSERT_OK(cn_blob_writer_commit(w, &err));
+	w = cn_blob_writer_free(w);
+
+	struct strbuf sb = STRBUF_INIT;
+	ASSERT_OK(cn_store_read_blob(s, &want, size, &sb, &err)); /* verifies the digest */
+	ASSERT_EQ(sb.len, size);
+	ASSERT_EQ(memcmp(sb.buf, data, size), 0);
+	strbuf_release(&sb);
+	free(data);
 	cn_store_free(s);
 }
