@@ -9,6 +9,7 @@
 #include "base/cleanup.h"
 #include "base/fd.h"
 #include "lib/image/manifest.h"
+#include "lib/registry/client.h"
 
 #define SETTINGS_MAX (1u << 20)
 
@@ -73,13 +74,6 @@ static int settings_list(const char *env_name, const char *key, char ***ret, siz
 	return 0;
 }
 
-static void strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 int settings_search_registries(char ***ret, size_t *ret_n, struct cn_error *err)
 {
 	int r = settings_list("CAIRN_REGISTRIES", "registries", ret, ret_n, err);
@@ -99,6 +93,6 @@ int settings_registry_insecure(const char *domain, bool *ret, struct cn_error *e
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		if (strcmp(v[i], domain) == 0)
 			*ret = true;
-	strv_free(v, n);
+	cn_strv_free(v, n);
 	return r;
 }

@@ -529,3 +529,16 @@ it_server_start() {
 
 # it_server_stop NAME: stop every process started under NAME.
 it_server_stop() { it_registry_stop "$1"; }
+
+# it_check_store_blobs STORE [--nonempty]: every blob of a cairn store hashes to its name
+# (sha256 and sha512), and with --nonempty there is at least one.
+it_check_store_blobs() {
+	local store=$1 f algo n=0
+	for f in "$store"/blobs/sha256/* "$store"/blobs/sha512/*; do
+		[ -f "$f" ] || continue
+		algo=$(basename "$(dirname "$f")")
+		assert_eq "$("${algo}sum" "$f" | cut -d' ' -f1)" "$(basename "$f")" "store blob $f content"
+		n=$((n + 1))
+	done
+	[ "${2:-}" != --nonempty ] || [ "$n" -gt 0 ] || it_fail "store $store has no blobs"
+}

@@ -26,12 +26,8 @@ no_blob() {
 	[ ! -e "$STORE/state/partial/sha256-${1#sha256:}" ] || it_fail "$2: store kept a partial of bad blob $1"
 }
 store_fsck() {
-	local f
 	jq -e . "$STORE/index.json" >/dev/null || it_fail "index.json is not JSON"
-	for f in "$STORE"/blobs/sha256/*; do
-		[ -f "$f" ] || continue
-		assert_eq "$(sha256sum "$f" | cut -d' ' -f1)" "$(basename "$f")" "store blob $f"
-	done
+	it_check_store_blobs "$STORE"
 }
 raw() { it_skopeo inspect --raw --tls-verify=false "docker://$1"; }
 

@@ -51,15 +51,7 @@ entry_digest() {
 	jq -r --arg n "$1" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' \
 		"$STORE/index.json"
 }
-store_fsck() {
-	local f n=0
-	for f in "$STORE"/blobs/sha256/*; do
-		[ -f "$f" ] || continue
-		assert_eq "$(sha "$f")" "$(basename "$f")" "fsck: blob $f"
-		n=$((n + 1))
-	done
-	[ "$n" -gt 0 ] || it_fail "fsck: no blobs in $STORE"
-}
+store_fsck() { it_check_store_blobs "$STORE" --nonempty; }
 
 # ---------------------------------------------------------------- kill -9 and resume
 lj=$(layer test/big:v1)
