@@ -54,6 +54,7 @@ int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 	X(rmi, "Remove one or more images")                                                        \
 	X(search, "Search registries for images")                                                  \
 	X(tag, "Create a tag TARGET that refers to SOURCE")                                        \
+	X(unpack, "Unpack an image's layers into a root filesystem directory")                    \
 	X(version, "Show the cairn version information")
 
 #define X(name, summary) int cmd_##name(struct cli_context *ctx, int argc, char **argv);

@@ -1,0 +1,104 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "lib/layer/unpack.h"
+
+static const char *const layer_types[] = {
+	CN_MT_OCI_LAYER_TAR,
+	CN_MT_OCI_LAYER_GZIP,
+	CN_MT_OCI_LAYER_ZSTD,
+	CN_MT_OCI_LAYER_NONDIST_TAR,
+	CN_MT_OCI_LAYER_NONDIST_GZIP,
+	CN_MT_OCI_LAYER_NONDIST_ZSTD,
+	CN_MT_DOCKER_LAYER_GZIP,
+	CN_MT_DOCKER_LAYER_FOREIGN,
+	"application/vnd.docker.image.rootfs.diff.tar", /* uncompressed, some older tools */
+};
+
+bool cn_media_type_is_layer(const char *mt)
+{
+	for (size_t i = 0; mt && i < ARRAY_SIZE(layer_types); i++)
+		if (!strcmp(mt, layer_types[i]))
+			return true;
+	return false;
+}
+
+bool cn_media_type_is_foreign_layer(const char *mt)
+{
+	return mt && (strstr(mt, ".nondistributable.") || !strcmp(mt, CN_MT_DOCKER_LAYER_FOREIGN));
+}
+
+void cn_layer_label(char *buf, size_t size, size_t index, size_t n, const struct cn_digest *d)
+{
+	snprintf(buf, size, "layer %zu/%zu %.19s", index + 1, n, d->str);
+}
+
+int cn_layer_open(struct cn_store *s, const struct cn_descriptor *d, struct cn_layer_stream **ret,
+		  struct cn_error *err)
+{
+	if (!cn_media_type_is_layer(d->media_type))
+		return cn_error_set(err, -EMEDIUMTYPE, "not a filesystem layer (media type %s)",
+				    d->media_type ? d->media_type : "none");
+	int fd = cn_store_open_blob(s, &d->digest);
+	if (fd == -ENOENT && cn_media_type_is_foreign_layer(d->media_type))
+		return cn_error_set(err, fd,
+				    "non-distributable layer %s is not in the store (registries "
+				    "do not serve it; fetch it from its URLs and import it)",
+				    d->digest.str);
+	if (fd < 0)
+		return cn_error_errno(err, fd, "cannot open blob %s", d->digest.str);
+	return cn_layer_stream_open(fd, ret, err);
+}
+
+int cn_layer_check_diff_id(struct cn_layer_stream *st, const struct cn_image_config *c,
+			   size_t index, struct cn_error *err)
+{
+	struct cn_digest got;
+	int r = cn_layer_stream_finish(st, &got, NULL, err);
+	if (r < 0)
+		return r;
+	if (!c || index >= c->n_diff_ids)
+		return 0;
+	const struct cn_digest *want = &c->diff_ids[index];
+	if (want->algo != got.algo)
+		return 0; /* a sha512 diff_id: not checked (no image tool writes one) */
+	if (!cn_digest_equal(want, &got))
+		return cn_error_set(err, -EBADMSG,
+				    "uncompressed content does not match the config's diff_id "
+				    "(want %s, got %s)",
+				    want->str, got.str);
+	return 0;
+}
+
+int cn_unpack_image(struct cn_store *s, const struct cn_resolved *img, int rootfd,
+		    const struct cn_unpack_options *o, struct cn_apply_stats *ret_stats,
+		    struct cn_error *err)
+{
+	const struct cn_manifest *m = img->manifest;
+	cleanup_applier struct cn_applier *a = cn_applier_new(rootfd, &o->apply);
+	int r = 0;
+
+	for (size_t i = 0; i < m->n_layers; i++) {
+		const struct cn_descriptor *d = &m->layers[i];
+		char label[64];
+		cn_layer_label(label, sizeof(label), i, m->n_layers, &d->digest);
+		if (o->progress)
+			o->progress(o->userdata, i, m->n_layers, d);
+		cleanup_layer_stream struct cn_layer_stream *st = NULL;
+		r = cn_layer_open(s, d, &st, err);
+		if (r >= 0)
+			r = cn_applier_apply(a, st, err);
+		if (r >= 0)
+			r = cn_layer_check_diff_id(st, img->config, i, err);
+		if (r < 0) {
+			cn_error_prefix(err, r, "%s", label);
+			break;
+		}
+	}
+	if (ret_stats)
+		*ret_stats = *cn_applier_stats(a);
+	return r;
+}
