@@ -48,6 +48,7 @@ int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 	X(image, "Manage images (image ls, inspect, history, tag, rm, prune)")                     \
 	X(images, "List images")                                                                   \
 	X(inspect, "Show details of one or more images")                                           \
+	X(layers, "Show the layers of an image and what each changed")                            \
 	X(login, "Log in to a registry")                                                           \
 	X(logout, "Log out from a registry")                                                       \
 	X(pull, "Download an image from a registry")                                               \

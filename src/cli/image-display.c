@@ -127,3 +127,16 @@ void warn_broken_entry(void *userdata, const struct cn_store_tag *tag, const str
 	fprintf(stderr, "cairn: %s: warning: skipping %s: %s\n", ctx->command,
 		tag->name ? tag->name : tag->desc.digest.str, cn_error_message(err, err->code));
 }
+
+const char *image_layer_created_by(const struct cn_resolved *img, size_t index)
+{
+	const struct cn_image_config *c = img->config;
+	size_t layer = 0;
+	for (size_t i = 0; i < c->n_history; i++) {
+		if (c->history[i].empty_layer)
+			continue;
+		if (layer++ == index)
+			return c->history[i].created_by;
+	}
+	return NULL;
+}

@@ -51,3 +51,7 @@ void table_print_utf8(const struct table *t, FILE *out);
 /* cn_store_list_images() `broken` callback: one warning line on stderr; userdata is the
  * struct cli_context. */
 void warn_broken_entry(void *userdata, const struct cn_store_tag *tag, const struct cn_error *err);
+
+/* The CREATED BY of the history entry that made layer `index` (history entries marked
+ * empty_layer made none), or NULL when the history does not say. Borrowed. */
+const char *image_layer_created_by(const struct cn_resolved *img, size_t index);

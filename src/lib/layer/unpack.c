@@ -102,3 +102,30 @@ int cn_unpack_image(struct cn_store *s, const struct cn_resolved *img, int rootf
 		*ret_stats = *cn_applier_stats(a);
 	return r;
 }
+
+int cn_image_tree(struct cn_store *s, const struct cn_resolved *img, size_t n, unsigned flags,
+		  size_t observe_layer, cn_tree_observer_fn observe, void *userdata,
+		  struct cn_tree **ret, struct cn_tree_layer_stats *ret_stats,
+		  struct cn_error *err)
+{
+	const struct cn_manifest *m = img->manifest;
+	cleanup_tree struct cn_tree *t = cn_tree_new(flags);
+	n = MIN(n, m->n_layers);
+	for (size_t i = 0; i < n; i++) {
+		const struct cn_descriptor *d = &m->layers[i];
+		cleanup_layer_stream struct cn_layer_stream *st = NULL;
+		int r = cn_layer_open(s, d, &st, err);
+		if (r >= 0)
+			r = cn_tree_apply(t, st, i == observe_layer ? observe : NULL, userdata,
+					  ret_stats ? &ret_stats[i] : NULL, err);
+		if (r >= 0)
+			r = cn_layer_check_diff_id(st, img->config, i, err);
+		if (r < 0) {
+			char label[64];
+			cn_layer_label(label, sizeof(label), i, m->n_layers, &d->digest);
+			return cn_error_prefix(err, r, "%s", label);
+		}
+	}
+	*ret = TAKE_PTR(t);
+	return 0;
+}

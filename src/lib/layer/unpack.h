@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "lib/layer/apply.h"
 #include "lib/layer/stream.h"
+#include "lib/layer/tree.h"
 #include "lib/store/resolve.h"
 
 #define CN_MT_OCI_LAYER_NONDIST_TAR  "application/vnd.oci.image.layer.nondistributable.v1.tar"
@@ -55,3 +56,14 @@ struct cn_unpack_options {
 int cn_unpack_image(struct cn_store *s, const struct cn_resolved *img, int rootfd,
 		    const struct cn_unpack_options *o, struct cn_apply_stats *ret_stats,
 		    struct cn_error *err);
+
+/*
+ * Builds the in-memory tree of the first `n` layers of `img` (all of them if n exceeds the
+ * count), each layer checked against its diff_id. `observe` (may be NULL) is called for the
+ * entries of layer `observe_layer` only. `ret_stats` (may be NULL) gets one element per layer
+ * read. The tree is freed with cn_tree_free().
+ */
+int cn_image_tree(struct cn_store *s, const struct cn_resolved *img, size_t n, unsigned flags,
+		  size_t observe_layer, cn_tree_observer_fn observe, void *userdata,
+		  struct cn_tree **ret, struct cn_tree_layer_stats *ret_stats,
+		  struct cn_error *err);
