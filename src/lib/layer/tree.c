@@ -102,8 +102,7 @@ static size_t child_pos(const struct cn_tree_node *dir, const char *name, size_t
 	return lo;
 }
 
-static struct cn_tree_node *child_find(const struct cn_tree_node *dir, const char *name,
-				       size_t len)
+static struct cn_tree_node *child_find(const struct cn_tree_node *dir, const char *name, size_t len)
 {
 	bool found;
 	size_t i = child_pos(dir, name, len, &found);
@@ -274,8 +273,8 @@ static void prune_lower(struct tree_apply *a, struct cn_tree_node *dir)
 	}
 }
 
-static void set_inode_meta(struct tree_apply *a, struct cn_tree_inode *ino,
-			   struct archive_entry *e, uint64_t ordinal)
+static void set_inode_meta(struct tree_apply *a, struct cn_tree_inode *ino, struct archive_entry *e,
+			   uint64_t ordinal)
 {
 	ino->mode = archive_entry_filetype(e) | (archive_entry_perm(e) & 07777);
 	ino->uid = (uint32_t)archive_entry_uid(e);
@@ -384,9 +383,8 @@ static int tree_entry(struct tree_apply *a, struct cn_tar *tar, struct archive_e
 
 	if (link) {
 		r = cn_layer_path_clean(link, &a->target);
-		struct cn_tree_node *target = r < 0 || !a->target.len
-						      ? NULL
-						      : cn_tree_lookup(t, a->target.buf);
+		struct cn_tree_node *target =
+			r < 0 || !a->target.len ? NULL : cn_tree_lookup(t, a->target.buf);
 		if (!target)
 			return cn_error_set(err, -ENOENT, "hardlink target %s not found",
 					    r < 0 ? "(invalid)" : a->target.buf);

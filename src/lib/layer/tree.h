@@ -17,8 +17,8 @@
 
 /* What a path is: shared by the names that are hardlinks of each other. */
 struct cn_tree_inode {
-	unsigned refs;	/* names that point here */
-	mode_t mode;	/* file type and permission bits */
+	unsigned refs; /* names that point here */
+	mode_t mode;   /* file type and permission bits */
 	uint32_t uid, gid;
 	int64_t size;	/* regular files */
 	int64_t mtime;	/* seconds */
@@ -47,8 +47,8 @@ enum cn_tree_change {
 	CN_TREE_REMOVED, /* a whiteout: `node` is the removed node, before it goes */
 };
 
-typedef void (*cn_tree_observer_fn)(void *userdata, enum cn_tree_change change,
-				    const char *path, const struct cn_tree_node *node);
+typedef void (*cn_tree_observer_fn)(void *userdata, enum cn_tree_change change, const char *path,
+				    const struct cn_tree_node *node);
 
 struct cn_tree_layer_stats {
 	uint64_t entries;

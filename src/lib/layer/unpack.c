@@ -105,8 +105,7 @@ int cn_unpack_image(struct cn_store *s, const struct cn_resolved *img, int rootf
 
 int cn_image_tree(struct cn_store *s, const struct cn_resolved *img, size_t n, unsigned flags,
 		  size_t observe_layer, cn_tree_observer_fn observe, void *userdata,
-		  struct cn_tree **ret, struct cn_tree_layer_stats *ret_stats,
-		  struct cn_error *err)
+		  struct cn_tree **ret, struct cn_tree_layer_stats *ret_stats, struct cn_error *err)
 {
 	const struct cn_manifest *m = img->manifest;
 	cleanup_tree struct cn_tree *t = cn_tree_new(flags);
