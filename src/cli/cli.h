@@ -42,6 +42,7 @@ int cli_store_open(const struct cli_context *ctx, unsigned flags, struct cn_stor
 int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 
 #define CLI_COMMANDS(X)                                                                            \
+	X(export, "Write an image's filesystem as one tar archive")                                \
 	X(files, "Show the file tree of an image or of one of its layers")                         \
 	X(fsck, "Verify every blob and tag of the store")                                          \
 	X(gc, "Delete blobs no tag reaches")                                                       \
@@ -49,14 +50,14 @@ int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 	X(image, "Manage images (image ls, inspect, history, tag, rm, prune)")                     \
 	X(images, "List images")                                                                   \
 	X(inspect, "Show details of one or more images")                                           \
-	X(layers, "Show the layers of an image and what each changed")                            \
+	X(layers, "Show the layers of an image and what each changed")                             \
 	X(login, "Log in to a registry")                                                           \
 	X(logout, "Log out from a registry")                                                       \
 	X(pull, "Download an image from a registry")                                               \
 	X(rmi, "Remove one or more images")                                                        \
 	X(search, "Search registries for images")                                                  \
 	X(tag, "Create a tag TARGET that refers to SOURCE")                                        \
-	X(unpack, "Unpack an image's layers into a root filesystem directory")                    \
+	X(unpack, "Unpack an image's layers into a root filesystem directory")                     \
 	X(version, "Show the cairn version information")
 
 #define X(name, summary) int cmd_##name(struct cli_context *ctx, int argc, char **argv);

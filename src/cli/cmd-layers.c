@@ -18,13 +18,14 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: cairn layers [OPTIONS] IMAGE\n\n"
-		     "Show the layers of an image, bottom first: digest, compressed and\n"
-		     "uncompressed size, paths added, changed and removed, bytes that later layers\n"
-		     "remove or replace (wasted), and the command that made the layer.\n\n"
-		     "Options:\n"
-		     "      --format FORMAT  table (default) or json\n"
-		     "      --no-trunc       do not truncate digests and commands\n");
+	fprintf(out,
+		"Usage: cairn layers [OPTIONS] IMAGE\n\n"
+		"Show the layers of an image, bottom first: digest, compressed and\n"
+		"uncompressed size, paths added, changed and removed, bytes that later layers\n"
+		"remove or replace (wasted), and the command that made the layer.\n\n"
+		"Options:\n"
+		"      --format FORMAT  table (default) or json\n"
+		"      --no-trunc       do not truncate digests and commands\n");
 }
 
 static char *one_line(const char *s, bool truncate)
@@ -81,13 +82,14 @@ static void print_json_layers(const struct cn_resolved *img, const struct cn_tre
 	for (size_t i = 0; i < m->n_layers; i++) {
 		const struct cn_descriptor *d = &m->layers[i];
 		const char *by = image_layer_created_by(img, i);
-		json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s?}", "Index",
-				      (json_int_t)i + 1, "Digest", d->digest.str, "MediaType",
-				      d->media_type ? d->media_type : "", "Size", (json_int_t)d->size,
-				      "UncompressedSize", (json_int_t)st[i].size, "Added",
-				      (json_int_t)st[i].added, "Changed", (json_int_t)st[i].changed,
-				      "Removed", (json_int_t)st[i].removed, "WastedBytes",
-				      (json_int_t)t->wasted[i], "CreatedBy", by);
+		json_t *o =
+			json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s?}", "Index",
+				  (json_int_t)i + 1, "Digest", d->digest.str, "MediaType",
+				  d->media_type ? d->media_type : "", "Size", (json_int_t)d->size,
+				  "UncompressedSize", (json_int_t)st[i].size, "Added",
+				  (json_int_t)st[i].added, "Changed", (json_int_t)st[i].changed,
+				  "Removed", (json_int_t)st[i].removed, "WastedBytes",
+				  (json_int_t)t->wasted[i], "CreatedBy", by);
 		if (i < img->config->n_diff_ids)
 			json_object_set_new(o, "DiffID", json_string(img->config->diff_ids[i].str));
 		json_array_append_new(arr, o);

@@ -29,6 +29,7 @@ struct cn_tree_inode {
 	bool implicit;	/* a directory no entry declared (made for a path below it) */
 	bool hashed;
 	uint8_t sha256[32]; /* content, when the tree was built with CN_TREE_HASH */
+	void *aux;	    /* for the tree's user */
 };
 
 struct cn_tree_node {

@@ -74,6 +74,23 @@ int cn_blob_writer_reset(struct cn_blob_writer *w, struct cn_error *err);
 int cn_blob_writer_commit(struct cn_blob_writer *w, struct cn_error *err);
 struct cn_blob_writer *cn_blob_writer_free(struct cn_blob_writer *w);
 
+/*
+ * A new blob whose digest is known only at its end (a layer cairn makes): the bytes go to a
+ * temporary file under ROOT/state/partial, hashed (sha256) on the way, and commit names it by
+ * its digest (a no-op when the store has that blob already). free() without commit deletes it.
+ */
+struct cn_blob_new;
+int cn_store_blob_create(struct cn_store *s, struct cn_blob_new **ret, struct cn_error *err);
+int cn_blob_new_write(struct cn_blob_new *b, const void *data, size_t len, struct cn_error *err);
+int cn_blob_new_commit(struct cn_blob_new *b, struct cn_digest *ret, int64_t *ret_size,
+		       struct cn_error *err);
+struct cn_blob_new *cn_blob_new_free(struct cn_blob_new *b);
+static inline void cn_blob_new_freep(struct cn_blob_new **b)
+{
+	cn_blob_new_free(*b);
+}
+#define cleanup_blob_new __attribute__((cleanup(cn_blob_new_freep)))
+
 /* --- tags (index.json entries named by org.opencontainers.image.ref.name) --- */
 
 struct cn_store_tag {

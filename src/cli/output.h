@@ -1,0 +1,25 @@
+/* Output files of commands that write archives (export, diff -o): written to a temporary file
+ * beside the target and renamed over it when complete, or streamed to stdout for "-". */
+#pragma once
+
+#include <stdbool.h>
+
+#include "base/fd.h"
+#include "cli/cli.h"
+
+struct cli_output {
+	int fd; /* where to write */
+	int dirfd;
+	struct cn_tmpfile tmp;
+	char *name; /* final file name in dirfd; NULL for stdout */
+};
+
+/*
+ * Opens `path` ("-" or NULL: stdout, refused when stdout is a terminal). Returns 0, or prints
+ * the error and returns 1.
+ */
+int cli_output_open(struct cli_context *ctx, const char *path, struct cli_output *ret);
+/* Makes the file visible under its name (fsync, rename). Returns 0 or prints and returns 1. */
+int cli_output_commit(struct cli_context *ctx, struct cli_output *o);
+/* Removes the temporary file if not committed; frees. */
+void cli_output_release(struct cli_output *o);

@@ -1,0 +1,226 @@
+/*
+ * The tar writer. libarchive writes unblocked (every write reaches us at once, no padding to
+ * 10 KiB records: the archive ends with the two zero blocks, as Go's tar writer ends it), and
+ * the write callback hashes, compresses and hands the result to the sink.
+ */
+#include <errno.h>
+#include <isa-l/igzip_lib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "base/alloc.h"
+#include "base/cleanup.h"
+#include "base/fd.h"
+#include "lib/layer/write.h"
+
+#define OUT_SIZE   (256u << 10)
+#define GZIP_LEVEL 3 /* isa-l's best: about zlib -6's ratio at several times its speed */
+#define ZSTD_LEVEL 3 /* zstd's default */
+
+struct cn_tar_writer {
+	struct archive *a;
+	enum cn_compression compression;
+	cn_sink_fn sink;
+	void *userdata;
+	struct cn_hasher tar_hash, out_hash;
+	uint64_t tar_size, out_size;
+	uint8_t *out;
+	struct isal_zstream *gz;
+	uint8_t *gz_level_buf;
+	ZSTD_CCtx *zs;
+	int error;
+	struct cn_error err;
+	bool finished;
+};
+
+static int emit(struct cn_tar_writer *w, const void *data, size_t len)
+{
+	if (!len)
+		return 0;
+	cn_hasher_update(&w->out_hash, data, len);
+	w->out_size += len;
+	return w->sink(w->userdata, data, len, &w->err);
+}
+
+static int compress_gzip(struct cn_tar_writer *w, const void *data, size_t len, bool end)
+{
+	struct isal_zstream *z = w->gz;
+	z->next_in = (uint8_t *)(uintptr_t)data;
+	z->avail_in = (uint32_t)len;
+	z->end_of_stream = end;
+	do {
+		z->next_out = w->out;
+		z->avail_out = OUT_SIZE;
+		if (isal_deflate(z) != COMP_OK)
+			return cn_error_set(&w->err, -EIO, "gzip compression failed");
+		int r = emit(w, w->out, OUT_SIZE - z->avail_out);
+		if (r < 0)
+			return r;
+	} while (z->avail_in || (end && z->internal_state.state != ZSTATE_END));
+	return 0;
+}
+
+static int compress_zstd(struct cn_tar_writer *w, const void *data, size_t len, bool end)
+{
+	ZSTD_inBuffer in = { data, len, 0 };
+	size_t left;
+	do {
+		ZSTD_outBuffer out = { w->out, OUT_SIZE, 0 };
+		left = ZSTD_compressStream2(w->zs, &out, &in, end ? ZSTD_e_end : ZSTD_e_continue);
+		if (ZSTD_isError(left))
+			return cn_error_set(&w->err, -EIO, "zstd compression failed: %s",
+					    ZSTD_getErrorName(left));
+		int r = emit(w, w->out, out.pos);
+		if (r < 0)
+			return r;
+	} while (in.pos < in.size || (end && left));
+	return 0;
+}
+
+static int compress(struct cn_tar_writer *w, const void *data, size_t len, bool end)
+{
+	switch (w->compression) {
+	case CN_COMPRESSION_GZIP:
+		return compress_gzip(w, data, len, end);
+	case CN_COMPRESSION_ZSTD:
+		return compress_zstd(w, data, len, end);
+	case CN_COMPRESSION_NONE:
+		break;
+	}
+	return emit(w, data, len);
+}
+
+static la_ssize_t tar_write(struct archive *a, void *client, const void *buf, size_t len)
+{
+	struct cn_tar_writer *w = client;
+	cn_hasher_update(&w->tar_hash, buf, len);
+	w->tar_size += len;
+	int r = compress(w, buf, len, false);
+	if (r < 0) {
+		w->error = r;
+		archive_set_error(a, -r, "%s", w->err.msg);
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
+struct cn_tar_writer *cn_tar_writer_new(enum cn_compression c, cn_sink_fn sink, void *userdata)
+{
+	struct cn_tar_writer *w = xcalloc(1, sizeof(*w));
+	w->compression = c;
+	w->sink = sink;
+	w->userdata = userdata;
+	w->out = xmalloc(OUT_SIZE);
+	cn_hasher_init(&w->tar_hash, CN_DIGEST_SHA256);
+	cn_hasher_init(&w->out_hash, CN_DIGEST_SHA256);
+	if (c == CN_COMPRESSION_GZIP) {
+		w->gz = xmalloc(sizeof(*w->gz));
+		isal_deflate_init(w->gz);
+		w->gz->gzip_flag = IGZIP_GZIP;
+		w->gz->level = GZIP_LEVEL;
+		w->gz->level_buf_size = ISAL_DEF_LVL3_DEFAULT;
+		w->gz_level_buf = xmalloc(ISAL_DEF_LVL3_DEFAULT);
+		w->gz->level_buf = w->gz_level_buf;
+	} else if (c == CN_COMPRESSION_ZSTD) {
+		w->zs = ZSTD_createCCtx();
+		if (!w->zs)
+			abort();
+		ZSTD_CCtx_setParameter(w->zs, ZSTD_c_compressionLevel, ZSTD_LEVEL);
+	}
+	w->a = archive_write_new();
+	if (!w->a)
+		abort();
+	archive_write_set_format_pax_restricted(w->a);
+	archive_write_set_bytes_per_block(w->a, 0);
+	if (archive_write_open(w->a, w, NULL, tar_write, NULL) != ARCHIVE_OK)
+		abort();
+	return w;
+}
+
+static int archive_failed(struct cn_tar_writer *w, struct cn_error *err, const char *what)
+{
+	if (w->error < 0) {
+		if (err)
+			*err = w->err;
+		return w->error;
+	}
+	const char *msg = archive_error_string(w->a);
+	return cn_error_set(err, -EIO, "%s: %s", what, msg ? msg : "tar writer failed");
+}
+
+int cn_tar_writer_header(struct cn_tar_writer *w, struct archive_entry *e, struct cn_error *err)
+{
+	int r = archive_write_header(w->a, e);
+	if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+		return archive_failed(w, err, "writing a tar header");
+	return 0;
+}
+
+int cn_tar_writer_data(struct cn_tar_writer *w, const void *buf, size_t len, struct cn_error *err)
+{
+	const char *p = buf;
+	while (len) {
+		la_ssize_t n = archive_write_data(w->a, p, len);
+		if (n <= 0)
+			return archive_failed(w, err, "writing tar data");
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int cn_tar_writer_finish(struct cn_tar_writer *w, struct cn_tar_result *ret, struct cn_error *err)
+{
+	if (archive_write_close(w->a) != ARCHIVE_OK)
+		return archive_failed(w, err, "finishing the tar");
+	int r = compress(w, NULL, 0, true);
+	if (r < 0) {
+		if (err)
+			*err = w->err;
+		return r;
+	}
+	w->finished = true;
+	cn_hasher_final(&w->tar_hash, &ret->diff_id);
+	cn_hasher_final(&w->out_hash, &ret->digest);
+	ret->size = w->tar_size;
+	ret->compressed_size = w->out_size;
+	return 0;
+}
+
+struct cn_tar_writer *cn_tar_writer_free(struct cn_tar_writer *w)
+{
+	if (!w)
+		return NULL;
+	if (!w->finished)
+		archive_write_fail(w->a); /* no trailer into a sink that failed or is abandoned */
+	archive_write_free(w->a);
+	cn_hasher_release(&w->tar_hash);
+	cn_hasher_release(&w->out_hash);
+	free(w->gz);
+	free(w->gz_level_buf);
+	ZSTD_freeCCtx(w->zs);
+	free(w->out);
+	free(w);
+	return NULL;
+}
+
+int cn_sink_fd(void *userdata, const void *data, size_t len, struct cn_error *err)
+{
+	int r = cn_write_full(*(int *)userdata, data, len);
+	return r < 0 ? cn_error_errno(err, r, "write") : 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+enum cn_compression cn_compression_for_name(const char *name)
+{
+	if (ends_with(name, ".gz") || ends_with(name, ".tgz"))
+		return CN_COMPRESSION_GZIP;
+	if (ends_with(name, ".zst") || ends_with(name, ".tzst"))
+		return CN_COMPRESSION_ZSTD;
+	return CN_COMPRESSION_NONE;
+}

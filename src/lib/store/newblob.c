@@ -1,0 +1,88 @@
+/* Blobs made locally, named once written (cn_store_blob_create() in store.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/cleanup.h"
+#include "base/fd.h"
+#include "lib/store/store-private.h"
+
+struct cn_blob_new {
+	struct cn_store *store;
+	struct cn_tmpfile tmp; /* in ROOT/state/partial */
+	int partial_fd;
+	struct cn_hasher hasher;
+	int64_t size;
+};
+
+int cn_store_blob_create(struct cn_store *s, struct cn_blob_new **ret, struct cn_error *err)
+{
+	struct cn_blob_new *b = xcalloc(1, sizeof(*b));
+	b->store = s;
+	b->tmp = (struct cn_tmpfile)CN_TMPFILE_INIT;
+	b->partial_fd = cn_open_dir_at(s->state_fd, "partial", 1);
+	if (b->partial_fd < 0) {
+		int r = b->partial_fd;
+		free(b);
+		return cn_error_errno(err, r, "store state/partial");
+	}
+	int r = cn_tmpfile_open(&b->tmp, b->partial_fd, "new-");
+	if (r < 0) {
+		close(b->partial_fd);
+		free(b);
+		return cn_error_errno(err, r, "creating a blob in the store");
+	}
+	cn_hasher_init(&b->hasher, CN_DIGEST_SHA256);
+	*ret = b;
+	return 0;
+}
+
+int cn_blob_new_write(struct cn_blob_new *b, const void *data, size_t len, struct cn_error *err)
+{
+	int r = cn_write_full(b->tmp.fd, data, len);
+	if (r < 0)
+		return cn_error_errno(err, r, "writing a blob to the store");
+	cn_hasher_update(&b->hasher, data, len);
+	b->size += (int64_t)len;
+	return 0;
+}
+
+int cn_blob_new_commit(struct cn_blob_new *b, struct cn_digest *ret, int64_t *ret_size,
+		       struct cn_error *err)
+{
+	struct cn_digest d;
+	char dir[32];
+	cn_hasher_final(&b->hasher, &d);
+	snprintf(dir, sizeof(dir), "blobs/%s", cn_digest_algo_name(d.algo));
+	cleanup_close int dirfd = cn_open_dir_at(b->store->root_fd, dir, 1);
+	if (dirfd < 0)
+		return cn_error_errno(err, dirfd, "store %s", dir);
+	if (fdatasync(b->tmp.fd) < 0)
+		return cn_error_errno(err, -errno, "writing blob %s", d.str);
+	if (renameat(b->partial_fd, b->tmp.name, dirfd, cn_digest_hex(&d)) < 0)
+		return cn_error_errno(err, -errno, "storing blob %s", d.str);
+	b->tmp.name[0] = '\0'; /* committed: nothing for free() to remove */
+	close(TAKE_FD(b->tmp.fd));
+	int r = cn_fsync_dir_at(dirfd, ".");
+	if (r < 0)
+		return cn_error_errno(err, r, "storing blob %s", d.str);
+	if (ret)
+		*ret = d;
+	if (ret_size)
+		*ret_size = b->size;
+	return 0;
+}
+
+struct cn_blob_new *cn_blob_new_free(struct cn_blob_new *b)
+{
+	if (!b)
+		return NULL;
+	cn_tmpfile_abort(&b->tmp);
+	cn_hasher_release(&b->hasher);
+	close(b->partial_fd);
+	free(b);
+	return NULL;
+}
