@@ -42,6 +42,7 @@ int cli_store_open(const struct cli_context *ctx, unsigned flags, struct cn_stor
 int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 
 #define CLI_COMMANDS(X)                                                                            \
+	X(diff, "Show changes between two directories or images, or write them as a layer")       \
 	X(export, "Write an image's filesystem as one tar archive")                                \
 	X(files, "Show the file tree of an image or of one of its layers")                         \
 	X(fsck, "Verify every blob and tag of the store")                                          \

@@ -17,85 +17,149 @@
 #define GZIP_LEVEL 3 /* isa-l's best: about zlib -6's ratio at several times its speed */
 #define ZSTD_LEVEL 3 /* zstd's default */
 
-struct cn_tar_writer {
-	struct archive *a;
+struct cn_compressor {
 	enum cn_compression compression;
 	cn_sink_fn sink;
 	void *userdata;
-	struct cn_hasher tar_hash, out_hash;
-	uint64_t tar_size, out_size;
+	struct cn_hasher in_hash, out_hash;
+	uint64_t in_size, out_size;
 	uint8_t *out;
 	struct isal_zstream *gz;
 	uint8_t *gz_level_buf;
 	ZSTD_CCtx *zs;
+	struct cn_error *err;
+};
+
+struct cn_tar_writer {
+	struct archive *a;
+	struct cn_compressor *z;
 	int error;
 	struct cn_error err;
 	bool finished;
 };
 
-static int emit(struct cn_tar_writer *w, const void *data, size_t len)
+static int emit(struct cn_compressor *z, const void *data, size_t len)
 {
 	if (!len)
 		return 0;
-	cn_hasher_update(&w->out_hash, data, len);
-	w->out_size += len;
-	return w->sink(w->userdata, data, len, &w->err);
+	cn_hasher_update(&z->out_hash, data, len);
+	z->out_size += len;
+	return z->sink(z->userdata, data, len, z->err);
 }
 
-static int compress_gzip(struct cn_tar_writer *w, const void *data, size_t len, bool end)
+static int compress_gzip(struct cn_compressor *z, const void *data, size_t len, bool end)
 {
-	struct isal_zstream *z = w->gz;
-	z->next_in = (uint8_t *)(uintptr_t)data;
-	z->avail_in = (uint32_t)len;
-	z->end_of_stream = end;
+	struct isal_zstream *g = z->gz;
+	g->next_in = (uint8_t *)(uintptr_t)data;
+	g->avail_in = (uint32_t)len;
+	g->end_of_stream = end;
 	do {
-		z->next_out = w->out;
-		z->avail_out = OUT_SIZE;
-		if (isal_deflate(z) != COMP_OK)
-			return cn_error_set(&w->err, -EIO, "gzip compression failed");
-		int r = emit(w, w->out, OUT_SIZE - z->avail_out);
+		g->next_out = z->out;
+		g->avail_out = OUT_SIZE;
+		if (isal_deflate(g) != COMP_OK)
+			return cn_error_set(z->err, -EIO, "gzip compression failed");
+		int r = emit(z, z->out, OUT_SIZE - g->avail_out);
 		if (r < 0)
 			return r;
-	} while (z->avail_in || (end && z->internal_state.state != ZSTATE_END));
+	} while (g->avail_in || (end && g->internal_state.state != ZSTATE_END));
 	return 0;
 }
 
-static int compress_zstd(struct cn_tar_writer *w, const void *data, size_t len, bool end)
+static int compress_zstd(struct cn_compressor *z, const void *data, size_t len, bool end)
 {
 	ZSTD_inBuffer in = { data, len, 0 };
 	size_t left;
 	do {
-		ZSTD_outBuffer out = { w->out, OUT_SIZE, 0 };
-		left = ZSTD_compressStream2(w->zs, &out, &in, end ? ZSTD_e_end : ZSTD_e_continue);
+		ZSTD_outBuffer out = { z->out, OUT_SIZE, 0 };
+		left = ZSTD_compressStream2(z->zs, &out, &in, end ? ZSTD_e_end : ZSTD_e_continue);
 		if (ZSTD_isError(left))
-			return cn_error_set(&w->err, -EIO, "zstd compression failed: %s",
+			return cn_error_set(z->err, -EIO, "zstd compression failed: %s",
 					    ZSTD_getErrorName(left));
-		int r = emit(w, w->out, out.pos);
+		int r = emit(z, z->out, out.pos);
 		if (r < 0)
 			return r;
 	} while (in.pos < in.size || (end && left));
 	return 0;
 }
 
-static int compress(struct cn_tar_writer *w, const void *data, size_t len, bool end)
+static int compress(struct cn_compressor *z, const void *data, size_t len, bool end)
 {
-	switch (w->compression) {
+	switch (z->compression) {
 	case CN_COMPRESSION_GZIP:
-		return compress_gzip(w, data, len, end);
+		return compress_gzip(z, data, len, end);
 	case CN_COMPRESSION_ZSTD:
-		return compress_zstd(w, data, len, end);
+		return compress_zstd(z, data, len, end);
 	case CN_COMPRESSION_NONE:
 		break;
 	}
-	return emit(w, data, len);
+	return emit(z, data, len);
+}
+
+struct cn_compressor *cn_compressor_new(enum cn_compression c, cn_sink_fn sink, void *userdata)
+{
+	struct cn_compressor *z = xcalloc(1, sizeof(*z));
+	z->compression = c;
+	z->sink = sink;
+	z->userdata = userdata;
+	z->out = xmalloc(OUT_SIZE);
+	cn_hasher_init(&z->in_hash, CN_DIGEST_SHA256);
+	cn_hasher_init(&z->out_hash, CN_DIGEST_SHA256);
+	if (c == CN_COMPRESSION_GZIP) {
+		z->gz = xmalloc(sizeof(*z->gz));
+		isal_deflate_init(z->gz);
+		z->gz->gzip_flag = IGZIP_GZIP;
+		z->gz->level = GZIP_LEVEL;
+		z->gz->level_buf_size = ISAL_DEF_LVL3_DEFAULT;
+		z->gz_level_buf = xmalloc(ISAL_DEF_LVL3_DEFAULT);
+		z->gz->level_buf = z->gz_level_buf;
+	} else if (c == CN_COMPRESSION_ZSTD) {
+		z->zs = ZSTD_createCCtx();
+		if (!z->zs)
+			abort();
+		ZSTD_CCtx_setParameter(z->zs, ZSTD_c_compressionLevel, ZSTD_LEVEL);
+	}
+	return z;
+}
+
+int cn_compressor_write(struct cn_compressor *z, const void *data, size_t len, struct cn_error *err)
+{
+	cn_hasher_update(&z->in_hash, data, len);
+	z->in_size += len;
+	z->err = err;
+	return compress(z, data, len, false);
+}
+
+int cn_compressor_finish(struct cn_compressor *z, struct cn_tar_result *ret, struct cn_error *err)
+{
+	z->err = err;
+	int r = compress(z, NULL, 0, true);
+	if (r < 0)
+		return r;
+	cn_hasher_final(&z->in_hash, &ret->diff_id);
+	cn_hasher_final(&z->out_hash, &ret->digest);
+	ret->size = z->in_size;
+	ret->compressed_size = z->out_size;
+	return 0;
+}
+
+struct cn_compressor *cn_compressor_free(struct cn_compressor *z)
+{
+	if (!z)
+		return NULL;
+	cn_hasher_release(&z->in_hash);
+	cn_hasher_release(&z->out_hash);
+	free(z->gz);
+	free(z->gz_level_buf);
+	ZSTD_freeCCtx(z->zs);
+	free(z->out);
+	free(z);
+	return NULL;
 }
 
 static la_ssize_t tar_write(struct archive *a, void *client, const void *buf, size_t len)
 {
 	struct cn_tar_writer *w = client;
-	cn_hasher_update(&w->tar_hash, buf, len);
-	w->tar_size += len;
-	int r = compress(w, buf, len, false);
+	int r = cn_compressor_write(w->z, buf, len, &w->err);
 	if (r < 0) {
 		w->error = r;
 		archive_set_error(a, -r, "%s", w->err.msg);
@@ -107,26 +171,7 @@ static la_ssize_t tar_write(struct archive *a, void *client, const void *buf, si
 struct cn_tar_writer *cn_tar_writer_new(enum cn_compression c, cn_sink_fn sink, void *userdata)
 {
 	struct cn_tar_writer *w = xcalloc(1, sizeof(*w));
-	w->compression = c;
-	w->sink = sink;
-	w->userdata = userdata;
-	w->out = xmalloc(OUT_SIZE);
-	cn_hasher_init(&w->tar_hash, CN_DIGEST_SHA256);
-	cn_hasher_init(&w->out_hash, CN_DIGEST_SHA256);
-	if (c == CN_COMPRESSION_GZIP) {
-		w->gz = xmalloc(sizeof(*w->gz));
-		isal_deflate_init(w->gz);
-		w->gz->gzip_flag = IGZIP_GZIP;
-		w->gz->level = GZIP_LEVEL;
-		w->gz->level_buf_size = ISAL_DEF_LVL3_DEFAULT;
-		w->gz_level_buf = xmalloc(ISAL_DEF_LVL3_DEFAULT);
-		w->gz->level_buf = w->gz_level_buf;
-	} else if (c == CN_COMPRESSION_ZSTD) {
-		w->zs = ZSTD_createCCtx();
-		if (!w->zs)
-			abort();
-		ZSTD_CCtx_setParameter(w->zs, ZSTD_c_compressionLevel, ZSTD_LEVEL);
-	}
+	w->z = cn_compressor_new(c, sink, userdata);
 	w->a = archive_write_new();
 	if (!w->a)
 		abort();
@@ -173,18 +218,8 @@ int cn_tar_writer_finish(struct cn_tar_writer *w, struct cn_tar_result *ret, str
 {
 	if (archive_write_close(w->a) != ARCHIVE_OK)
 		return archive_failed(w, err, "finishing the tar");
-	int r = compress(w, NULL, 0, true);
-	if (r < 0) {
-		if (err)
-			*err = w->err;
-		return r;
-	}
 	w->finished = true;
-	cn_hasher_final(&w->tar_hash, &ret->diff_id);
-	cn_hasher_final(&w->out_hash, &ret->digest);
-	ret->size = w->tar_size;
-	ret->compressed_size = w->out_size;
-	return 0;
+	return cn_compressor_finish(w->z, ret, err);
 }
 
 struct cn_tar_writer *cn_tar_writer_free(struct cn_tar_writer *w)
@@ -194,12 +229,7 @@ struct cn_tar_writer *cn_tar_writer_free(struct cn_tar_writer *w)
 	if (!w->finished)
 		archive_write_fail(w->a); /* no trailer into a sink that failed or is abandoned */
 	archive_write_free(w->a);
-	cn_hasher_release(&w->tar_hash);
-	cn_hasher_release(&w->out_hash);
-	free(w->gz);
-	free(w->gz_level_buf);
-	ZSTD_freeCCtx(w->zs);
-	free(w->out);
+	cn_compressor_free(w->z);
 	free(w);
 	return NULL;
 }

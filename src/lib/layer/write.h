@@ -24,6 +24,19 @@ struct cn_tar_result {
 	uint64_t compressed_size;
 };
 
+/* Compresses a byte stream into a sink; diff_id is the sha256 of the input. */
+struct cn_compressor;
+struct cn_compressor *cn_compressor_new(enum cn_compression c, cn_sink_fn sink, void *userdata);
+int cn_compressor_write(struct cn_compressor *z, const void *data, size_t len,
+			struct cn_error *err);
+int cn_compressor_finish(struct cn_compressor *z, struct cn_tar_result *ret, struct cn_error *err);
+struct cn_compressor *cn_compressor_free(struct cn_compressor *z);
+static inline void cn_compressor_freep(struct cn_compressor **z)
+{
+	cn_compressor_free(*z);
+}
+#define cleanup_compressor __attribute__((cleanup(cn_compressor_freep)))
+
 struct cn_tar_writer;
 
 struct cn_tar_writer *cn_tar_writer_new(enum cn_compression c, cn_sink_fn sink, void *userdata);
