@@ -42,7 +42,8 @@ int cli_store_open(const struct cli_context *ctx, unsigned flags, struct cn_stor
 int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 
 #define CLI_COMMANDS(X)                                                                            \
-	X(diff, "Show changes between two directories or images, or write them as a layer")       \
+	X(append, "Create an image from a base image and a layer on top")                          \
+	X(diff, "Show changes between two directories or images, or write them as a layer")        \
 	X(export, "Write an image's filesystem as one tar archive")                                \
 	X(files, "Show the file tree of an image or of one of its layers")                         \
 	X(fsck, "Verify every blob and tag of the store")                                          \
@@ -50,6 +51,7 @@ int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 	X(history, "Show the history of an image")                                                 \
 	X(image, "Manage images (image ls, inspect, history, tag, rm, prune)")                     \
 	X(images, "List images")                                                                   \
+	X(import, "Create an image from a tarball or a directory")                                 \
 	X(inspect, "Show details of one or more images")                                           \
 	X(layers, "Show the layers of an image and what each changed")                             \
 	X(login, "Log in to a registry")                                                           \

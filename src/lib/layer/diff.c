@@ -2,7 +2,8 @@
  * Changesets between two directory trees (and between two image trees). Both trees are walked
  * together, one directory at a time, children merged in sorted order. Files are compared by
  * metadata, as docker's naive differ and rsync do: a file whose size and mtime (to the
- * nanosecond), mode, owner and xattrs are equal is taken as unchanged.
+ * nanosecond), mode, owner and xattrs are equal is taken as unchanged. A directory whose mtime
+ * changed is written too, so that the applied layer reproduces it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -330,12 +331,13 @@ static bool meta_differs(const struct stat *a, const struct stat *b)
 	if ((a->st_mode & S_IFMT) != (b->st_mode & S_IFMT) || a->st_mode != b->st_mode ||
 	    a->st_uid != b->st_uid || a->st_gid != b->st_gid)
 		return true;
-	if (S_ISDIR(a->st_mode))
-		return false;
 	if (S_ISCHR(a->st_mode) || S_ISBLK(a->st_mode))
 		return a->st_rdev != b->st_rdev;
-	if (S_ISREG(a->st_mode))
-		return a->st_size != b->st_size || a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+	if (S_ISREG(a->st_mode) && a->st_size != b->st_size)
+		return true;
+	/* Symlinks are compared by target; a directory's mtime says its entries changed. */
+	if (S_ISREG(a->st_mode) || S_ISDIR(a->st_mode))
+		return a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
 		       a->st_mtim.tv_nsec != b->st_mtim.tv_nsec;
 	return false;
 }
@@ -539,7 +541,7 @@ static bool inodes_differ(const struct cn_tree_inode *a, const struct cn_tree_in
 	if (a->mode != b->mode || a->uid != b->uid || a->gid != b->gid)
 		return true;
 	if (S_ISDIR(a->mode))
-		return false;
+		return a->mtime != b->mtime;
 	if (S_ISLNK(a->mode))
 		return strcmp(a->link ? a->link : "", b->link ? b->link : "") != 0;
 	if (S_ISCHR(a->mode) || S_ISBLK(a->mode))

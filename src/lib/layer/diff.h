@@ -32,8 +32,8 @@ struct cn_diff_stats {
 
 /*
  * Compares the directory trees `old_fd` and `new_fd` (either may be -1: empty). Regular files
- * are compared by type, mode, owner, size, mtime, xattrs and content; directories by mode,
- * owner and xattrs (their mtimes change with any entry inside); symlinks by target and owner.
+ * are compared by type, mode, owner, size, mtime and xattrs; directories by mode, owner,
+ * mtime and xattrs; symlinks by target and owner.
  */
 int cn_diff_dirs(int old_fd, int new_fd, const struct cn_diff_options *o,
 		 struct cn_diff_stats *ret_stats, struct cn_error *err);

@@ -12,6 +12,9 @@ struct cn_tar {
 	struct cn_layer_stream *stream;
 	struct cn_error stream_err; /* the stream's own error, which libarchive only sees as -1 */
 	int stream_code;
+	bool open_failed; /* reported by the first cn_tar_next() */
+	bool empty;	  /* the stream had no bytes at all: an empty layer */
+	uint64_t bytes;
 };
 
 static la_ssize_t tar_read(struct archive *a, void *client, const void **buf)
@@ -23,6 +26,7 @@ static la_ssize_t tar_read(struct archive *a, void *client, const void **buf)
 		archive_set_error(a, EIO, "%s", cn_error_message(&t->stream_err, (int)n));
 		return -1;
 	}
+	t->bytes += (uint64_t)n;
 	return n;
 }
 
@@ -34,9 +38,12 @@ struct cn_tar *cn_tar_open(struct cn_layer_stream *s)
 	if (!t->a)
 		abort(); /* out of memory */
 	archive_read_support_format_tar(t->a);
-	/* Opening only sets up the callbacks: reading starts at the first header. */
-	if (archive_read_open(t->a, t, NULL, tar_read, NULL) != ARCHIVE_OK)
-		abort();
+	/* Opening reads the first block to recognise the format: a failure is reported by the
+	 * first cn_tar_next(), and an empty stream is an empty layer. */
+	if (archive_read_open(t->a, t, NULL, tar_read, NULL) != ARCHIVE_OK) {
+		t->open_failed = true;
+		t->empty = t->stream_code == 0 && t->bytes == 0;
+	}
 	return t;
 }
 
@@ -53,6 +60,11 @@ static int tar_error(struct cn_tar *t, struct cn_error *err)
 
 int cn_tar_next(struct cn_tar *t, struct archive_entry **ret, struct cn_error *err)
 {
+	if (t->empty)
+		return 0;
+	if (t->open_failed)
+		return t->stream_code < 0 ? tar_error(t, err)
+					  : cn_error_set(err, -EBADMSG, "not a tar archive");
 	int r = archive_read_next_header(t->a, &t->entry);
 	if (r == ARCHIVE_EOF)
 		return 0;
