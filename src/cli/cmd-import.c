@@ -153,8 +153,11 @@ static int make_image(struct cli_context *ctx, const char *base_spec, const char
 	if (r < 0)
 		return cli_fail(ctx, r, &err);
 
-	cleanup_free char *created_by = xasprintf("cairn %s %s", verb, source);
-	cleanup_free char *comment = mo->message ? NULL : xasprintf("Imported from %s", source);
+	/* The file's name, not where it happened to be: history is published with the image. */
+	const char *slash = strrchr(source, '/');
+	const char *shown = slash && slash[1] ? slash + 1 : source;
+	cleanup_free char *created_by = xasprintf("cairn %s %s", verb, shown);
+	cleanup_free char *comment = mo->message ? NULL : xasprintf("Imported from %s", shown);
 	struct cn_commit c = {
 		.base = base_spec ? &base : NULL,
 		.layer = &layer,
