@@ -3,6 +3,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -17,6 +18,18 @@ int cli_output_open(struct cli_context *ctx, const char *path, struct cli_output
 			return cli_failf(ctx, "refusing to write an archive to a terminal: use -o "
 					      "FILE or redirect the output");
 		ret->fd = STDOUT_FILENO;
+		return 0;
+	}
+	/* A device, fifo or socket (/dev/null, a pipe) is written as it is: renaming a file over
+	 * it would replace it. Only regular files (or new names) get the temporary file. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			return cli_failf(ctx, "cannot write %s: is a directory", path);
+		ret->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (ret->fd < 0)
+			return cli_failf(ctx, "cannot write %s: %s", path, strerror(errno));
+		ret->direct = true;
 		return 0;
 	}
 	cleanup_free char *d = xstrdup(path), *b = xstrdup(path);
@@ -47,6 +60,9 @@ int cli_output_commit(struct cli_context *ctx, struct cli_output *o)
 
 void cli_output_release(struct cli_output *o)
 {
+	if (o->direct && o->fd >= 0)
+		close(o->fd);
+	o->direct = false;
 	if (o->name) {
 		cn_tmpfile_abort(&o->tmp);
 		free(o->name);

@@ -11,12 +11,13 @@ struct cli_output {
 	int fd; /* where to write */
 	int dirfd;
 	struct cn_tmpfile tmp;
-	char *name; /* final file name in dirfd; NULL for stdout */
+	char *name;  /* final file name in dirfd; NULL for stdout and `direct` */
+	bool direct; /* an existing non-regular file (a device, a fifo): written in place */
 };
 
 /*
- * Opens `path` ("-" or NULL: stdout, refused when stdout is a terminal). Returns 0, or prints
- * the error and returns 1.
+ * Opens `path` ("-" or NULL: stdout, refused when stdout is a terminal; an existing device or
+ * fifo such as /dev/null: written in place). Returns 0, or prints the error and returns 1.
  */
 int cli_output_open(struct cli_context *ctx, const char *path, struct cli_output *ret);
 /* Makes the file visible under its name (fsync, rename). Returns 0 or prints and returns 1. */
