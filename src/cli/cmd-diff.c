@@ -129,7 +129,7 @@ int cmd_diff(struct cli_context *ctx, int argc, char **argv)
 	if (output) {
 		if (cli_output_open(ctx, output, &out) != 0)
 			return 1;
-		w = cn_tar_writer_new(cn_compression_for_name(output), cn_sink_fd, &out.fd);
+		w = cn_tar_writer_new(cn_compression_for_name(output), 0, cn_sink_fd, &out.fd);
 	}
 	struct cn_diff_options o = {
 		.w = w,

@@ -55,7 +55,8 @@ int cmd_export(struct cli_context *ctx, int argc, char **argv)
 	if (cli_output_open(ctx, output, &out) != 0)
 		return 1;
 	enum cn_compression comp = output ? cn_compression_for_name(output) : CN_COMPRESSION_NONE;
-	cleanup_tar_writer struct cn_tar_writer *w = cn_tar_writer_new(comp, cn_sink_fd, &out.fd);
+	cleanup_tar_writer struct cn_tar_writer *w =
+		cn_tar_writer_new(comp, CN_WRITE_NO_HASH, cn_sink_fd, &out.fd);
 	struct cn_tar_result res;
 	r = cn_export_image(store, &img, w, &err);
 	if (r >= 0)

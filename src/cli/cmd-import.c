@@ -135,7 +135,7 @@ static int make_image(struct cli_context *ctx, const char *base_spec, const char
 	cleanup_free char *name = target_name(ctx, target);
 	if (!name)
 		return 1;
-	int64_t created;
+	int64_t created = 0;
 	bool fixed;
 	if (created_time(ctx, &created, &fixed) != 0)
 		return EXIT_USAGE;

@@ -64,7 +64,7 @@ int cn_layer_ingest_fd(struct cn_store *s, int fd, struct cn_layer_blob *ret, st
 			if (r < 0)
 				return r;
 			if (c == CN_COMPRESSION_NONE)
-				z = cn_compressor_new(CN_COMPRESSION_GZIP, sink_blob, blob);
+				z = cn_compressor_new(CN_COMPRESSION_GZIP, 0, sink_blob, blob);
 			first = false;
 		}
 		r = z ? cn_compressor_write(z, buf, (size_t)n, err)
@@ -95,7 +95,7 @@ int cn_layer_ingest_dir(struct cn_store *s, int dirfd, bool reproducible, int64_
 	if (r < 0)
 		return r;
 	cleanup_tar_writer struct cn_tar_writer *w =
-		cn_tar_writer_new(CN_COMPRESSION_GZIP, sink_blob, blob);
+		cn_tar_writer_new(CN_COMPRESSION_GZIP, 0, sink_blob, blob);
 	struct cn_diff_options o = { .w = w, .reproducible = reproducible, .epoch = epoch };
 	struct cn_diff_stats st;
 	struct cn_tar_result res;
@@ -289,7 +289,7 @@ int cn_image_commit(struct cn_store *s, const struct cn_commit *c, struct cn_dig
 {
 	cleanup_json json_t *cfg = make_config(c);
 	struct cn_digest config, manifest;
-	size_t config_size, manifest_size;
+	size_t config_size = 0, manifest_size = 0;
 	int r = put_json(s, cfg, &config, &config_size, err);
 	if (r < 0)
 		return r;

@@ -214,11 +214,11 @@ int cn_export_image(struct cn_store *s, const struct cn_resolved *img, struct cn
 		if (!p.n_by_layer[l])
 			continue;
 		cleanup_layer_stream struct cn_layer_stream *st = NULL;
-		r = cn_layer_open(s, &m->layers[l], &st, err);
+		r = cn_layer_open(s, &m->layers[l], false, &st, err);
 		if (r >= 0)
 			r = write_layer(st, w, p.by_layer[l], p.n_by_layer[l], err);
 		if (r < 0) {
-			char label[64];
+			char label[CN_LAYER_LABEL_MAX];
 			cn_layer_label(label, sizeof(label), l, m->n_layers, &m->layers[l].digest);
 			cn_error_prefix(err, r, "%s", label);
 		}

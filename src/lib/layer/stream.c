@@ -49,6 +49,7 @@ struct cn_layer_stream {
 
 	pthread_t thread, hash_thread;
 	bool thread_running, hash_thread_running;
+	bool hashing;
 	struct cn_digest diff_id;
 	bool finished;
 };
@@ -248,6 +249,8 @@ static void *producer(void *arg)
 			break;
 
 		ssize_t n = fill(s, s->slot[slot], STREAM_SLOT_SIZE);
+		if (n > 0)
+			s->total += (uint64_t)n;
 		pthread_mutex_lock(&s->lock);
 		if (n > 0) {
 			s->slot_len[slot] = (size_t)n;
@@ -279,7 +282,6 @@ static void *hasher(void *arg)
 		size_t len = s->slot_len[slot];
 		pthread_mutex_unlock(&s->lock);
 		cn_hasher_update(&s->hasher, s->slot[slot], len);
-		s->total += len;
 		pthread_mutex_lock(&s->lock);
 		s->hashed++;
 		pthread_cond_signal(&s->can_produce);
@@ -289,7 +291,7 @@ static void *hasher(void *arg)
 	return NULL;
 }
 
-int cn_layer_stream_open(int fd, struct cn_layer_stream **ret, struct cn_error *err)
+static int stream_open(int fd, bool hash, struct cn_layer_stream **ret, struct cn_error *err)
 {
 	struct cn_layer_stream *s = xcalloc(1, sizeof(*s));
 	int r;
@@ -325,7 +327,11 @@ int cn_layer_stream_open(int fd, struct cn_layer_stream **ret, struct cn_error *
 	for (size_t i = 0; i < STREAM_SLOTS; i++)
 		s->slot[i] = xmalloc(STREAM_SLOT_SIZE);
 
-	r = -pthread_create(&s->hash_thread, NULL, hasher, s);
+	/* Without a hasher, the producer waits for the reader only. */
+	s->hashed = hash ? 0 : UINT64_MAX;
+	s->hashing = hash;
+	if (hash)
+		r = -pthread_create(&s->hash_thread, NULL, hasher, s);
 	if (r < 0) {
 		cn_error_errno(err, r, "cannot start the hashing thread");
 		goto fail;
@@ -342,6 +348,16 @@ int cn_layer_stream_open(int fd, struct cn_layer_stream **ret, struct cn_error *
 fail:
 	cn_layer_stream_free(s);
 	return r;
+}
+
+int cn_layer_stream_open(int fd, struct cn_layer_stream **ret, struct cn_error *err)
+{
+	return stream_open(fd, true, ret, err);
+}
+
+int cn_layer_stream_open_unverified(int fd, struct cn_layer_stream **ret, struct cn_error *err)
+{
+	return stream_open(fd, false, ret, err);
 }
 
 ssize_t cn_layer_stream_next(struct cn_layer_stream *s, const void **ret, struct cn_error *err)
@@ -396,11 +412,12 @@ int cn_layer_stream_finish(struct cn_layer_stream *s, struct cn_digest *ret_diff
 			return (int)n;
 		/* The producer is done; the hasher ends once it has hashed everything. */
 		pthread_mutex_lock(&s->lock);
-		while (s->hashed < s->produced)
+		while (s->hashing && s->hashed < s->produced)
 			pthread_cond_wait(&s->can_consume, &s->lock);
 		pthread_mutex_unlock(&s->lock);
 		stop_threads(s);
-		cn_hasher_final(&s->hasher, &s->diff_id);
+		if (s->hashing)
+			cn_hasher_final(&s->hasher, &s->diff_id);
 		s->finished = true;
 	}
 	if (ret_diff_id)

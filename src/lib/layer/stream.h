@@ -39,6 +39,9 @@ struct cn_layer_stream;
  * free, or here on failure). The thread keeps a few MiB of decompressed data ahead of the reader.
  */
 int cn_layer_stream_open(int fd, struct cn_layer_stream **ret, struct cn_error *err);
+/* The same without hashing, for readers that do not check the diff_id (the second pass of an
+ * export): cn_layer_stream_finish() then gives no digest. */
+int cn_layer_stream_open_unverified(int fd, struct cn_layer_stream **ret, struct cn_error *err);
 /*
  * The next block of uncompressed bytes: returns its length, 0 at the end of the stream, or a
  * negative errno with err set (-EBADMSG for corrupt or truncated data). The block stays valid

@@ -36,8 +36,8 @@ void cn_layer_label(char *buf, size_t size, size_t index, size_t n, const struct
 	snprintf(buf, size, "layer %zu/%zu %.19s", index + 1, n, d->str);
 }
 
-int cn_layer_open(struct cn_store *s, const struct cn_descriptor *d, struct cn_layer_stream **ret,
-		  struct cn_error *err)
+int cn_layer_open(struct cn_store *s, const struct cn_descriptor *d, bool verify,
+		  struct cn_layer_stream **ret, struct cn_error *err)
 {
 	if (!cn_media_type_is_layer(d->media_type))
 		return cn_error_set(err, -EMEDIUMTYPE, "not a filesystem layer (media type %s)",
@@ -50,7 +50,8 @@ int cn_layer_open(struct cn_store *s, const struct cn_descriptor *d, struct cn_l
 				    d->digest.str);
 	if (fd < 0)
 		return cn_error_errno(err, fd, "cannot open blob %s", d->digest.str);
-	return cn_layer_stream_open(fd, ret, err);
+	return verify ? cn_layer_stream_open(fd, ret, err)
+		      : cn_layer_stream_open_unverified(fd, ret, err);
 }
 
 int cn_layer_check_diff_id(struct cn_layer_stream *st, const struct cn_image_config *c,
@@ -83,12 +84,12 @@ int cn_unpack_image(struct cn_store *s, const struct cn_resolved *img, int rootf
 
 	for (size_t i = 0; i < m->n_layers; i++) {
 		const struct cn_descriptor *d = &m->layers[i];
-		char label[64];
+		char label[CN_LAYER_LABEL_MAX];
 		cn_layer_label(label, sizeof(label), i, m->n_layers, &d->digest);
 		if (o->progress)
 			o->progress(o->userdata, i, m->n_layers, d);
 		cleanup_layer_stream struct cn_layer_stream *st = NULL;
-		r = cn_layer_open(s, d, &st, err);
+		r = cn_layer_open(s, d, true, &st, err);
 		if (r >= 0)
 			r = cn_applier_apply(a, st, err);
 		if (r >= 0)
@@ -113,14 +114,14 @@ int cn_image_tree(struct cn_store *s, const struct cn_resolved *img, size_t n, u
 	for (size_t i = 0; i < n; i++) {
 		const struct cn_descriptor *d = &m->layers[i];
 		cleanup_layer_stream struct cn_layer_stream *st = NULL;
-		int r = cn_layer_open(s, d, &st, err);
+		int r = cn_layer_open(s, d, true, &st, err);
 		if (r >= 0)
 			r = cn_tree_apply(t, st, i == observe_layer ? observe : NULL, userdata,
 					  ret_stats ? &ret_stats[i] : NULL, err);
 		if (r >= 0)
 			r = cn_layer_check_diff_id(st, img->config, i, err);
 		if (r < 0) {
-			char label[64];
+			char label[CN_LAYER_LABEL_MAX];
 			cn_layer_label(label, sizeof(label), i, m->n_layers, &d->digest);
 			return cn_error_prefix(err, r, "%s", label);
 		}

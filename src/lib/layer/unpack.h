@@ -24,18 +24,20 @@ bool cn_media_type_is_layer(const char *mt);
 bool cn_media_type_is_foreign_layer(const char *mt);
 
 /*
- * Opens layer `d` of an image from the store as a decompressing stream. Errors: -EMEDIUMTYPE
- * (not a filesystem layer), -ENOENT (blob not stored: a foreign layer is named as such).
+ * Opens layer `d` of an image from the store as a decompressing stream, hashing it for
+ * cn_layer_check_diff_id() when `verify`. Errors: -EMEDIUMTYPE (not a filesystem layer),
+ * -ENOENT (blob not stored: a foreign layer is named as such).
  */
-int cn_layer_open(struct cn_store *s, const struct cn_descriptor *d, struct cn_layer_stream **ret,
-		  struct cn_error *err);
+int cn_layer_open(struct cn_store *s, const struct cn_descriptor *d, bool verify,
+		  struct cn_layer_stream **ret, struct cn_error *err);
 /*
  * Finishes a layer stream and compares its uncompressed digest with diff_ids[index] of the
  * config (when the config has one): -EBADMSG on a mismatch.
  */
 int cn_layer_check_diff_id(struct cn_layer_stream *st, const struct cn_image_config *c,
 			   size_t index, struct cn_error *err);
-/* "layer 2/5 sha256:0123456789ab" for error messages. */
+#define CN_LAYER_LABEL_MAX 96
+/* "layer 2/5 sha256:0123456789ab" for error messages (size >= CN_LAYER_LABEL_MAX). */
 void cn_layer_label(char *buf, size_t size, size_t index, size_t n, const struct cn_digest *d);
 
 /* Called before each layer is applied. */

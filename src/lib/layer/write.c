@@ -19,6 +19,7 @@
 
 struct cn_compressor {
 	enum cn_compression compression;
+	bool hash;
 	cn_sink_fn sink;
 	void *userdata;
 	struct cn_hasher in_hash, out_hash;
@@ -42,7 +43,8 @@ static int emit(struct cn_compressor *z, const void *data, size_t len)
 {
 	if (!len)
 		return 0;
-	cn_hasher_update(&z->out_hash, data, len);
+	if (z->hash)
+		cn_hasher_update(&z->out_hash, data, len);
 	z->out_size += len;
 	return z->sink(z->userdata, data, len, z->err);
 }
@@ -95,10 +97,12 @@ static int compress(struct cn_compressor *z, const void *data, size_t len, bool 
 	return emit(z, data, len);
 }
 
-struct cn_compressor *cn_compressor_new(enum cn_compression c, cn_sink_fn sink, void *userdata)
+struct cn_compressor *cn_compressor_new(enum cn_compression c, unsigned flags, cn_sink_fn sink,
+					void *userdata)
 {
 	struct cn_compressor *z = xcalloc(1, sizeof(*z));
 	z->compression = c;
+	z->hash = !(flags & CN_WRITE_NO_HASH);
 	z->sink = sink;
 	z->userdata = userdata;
 	z->out = xmalloc(OUT_SIZE);
@@ -123,7 +127,8 @@ struct cn_compressor *cn_compressor_new(enum cn_compression c, cn_sink_fn sink, 
 
 int cn_compressor_write(struct cn_compressor *z, const void *data, size_t len, struct cn_error *err)
 {
-	cn_hasher_update(&z->in_hash, data, len);
+	if (z->hash)
+		cn_hasher_update(&z->in_hash, data, len);
 	z->in_size += len;
 	z->err = err;
 	return compress(z, data, len, false);
@@ -135,8 +140,11 @@ int cn_compressor_finish(struct cn_compressor *z, struct cn_tar_result *ret, str
 	int r = compress(z, NULL, 0, true);
 	if (r < 0)
 		return r;
-	cn_hasher_final(&z->in_hash, &ret->diff_id);
-	cn_hasher_final(&z->out_hash, &ret->digest);
+	*ret = (struct cn_tar_result){ 0 };
+	if (z->hash) {
+		cn_hasher_final(&z->in_hash, &ret->diff_id);
+		cn_hasher_final(&z->out_hash, &ret->digest);
+	}
 	ret->size = z->in_size;
 	ret->compressed_size = z->out_size;
 	return 0;
@@ -168,10 +176,11 @@ static la_ssize_t tar_write(struct archive *a, void *client, const void *buf, si
 	return (la_ssize_t)len;
 }
 
-struct cn_tar_writer *cn_tar_writer_new(enum cn_compression c, cn_sink_fn sink, void *userdata)
+struct cn_tar_writer *cn_tar_writer_new(enum cn_compression c, unsigned flags, cn_sink_fn sink,
+					void *userdata)
 {
 	struct cn_tar_writer *w = xcalloc(1, sizeof(*w));
-	w->z = cn_compressor_new(c, sink, userdata);
+	w->z = cn_compressor_new(c, flags, sink, userdata);
 	w->a = archive_write_new();
 	if (!w->a)
 		abort();

@@ -24,9 +24,14 @@ struct cn_tar_result {
 	uint64_t compressed_size;
 };
 
+enum cn_write_flags {
+	CN_WRITE_NO_HASH = 1 << 0, /* no digests wanted (an export): cn_tar_result has none */
+};
+
 /* Compresses a byte stream into a sink; diff_id is the sha256 of the input. */
 struct cn_compressor;
-struct cn_compressor *cn_compressor_new(enum cn_compression c, cn_sink_fn sink, void *userdata);
+struct cn_compressor *cn_compressor_new(enum cn_compression c, unsigned flags, cn_sink_fn sink,
+					void *userdata);
 int cn_compressor_write(struct cn_compressor *z, const void *data, size_t len,
 			struct cn_error *err);
 int cn_compressor_finish(struct cn_compressor *z, struct cn_tar_result *ret, struct cn_error *err);
@@ -39,7 +44,8 @@ static inline void cn_compressor_freep(struct cn_compressor **z)
 
 struct cn_tar_writer;
 
-struct cn_tar_writer *cn_tar_writer_new(enum cn_compression c, cn_sink_fn sink, void *userdata);
+struct cn_tar_writer *cn_tar_writer_new(enum cn_compression c, unsigned flags, cn_sink_fn sink,
+					void *userdata);
 /* Writes an entry header; then cn_tar_writer_data() its size in bytes (regular files). */
 int cn_tar_writer_header(struct cn_tar_writer *w, struct archive_entry *e, struct cn_error *err);
 int cn_tar_writer_data(struct cn_tar_writer *w, const void *buf, size_t len, struct cn_error *err);
