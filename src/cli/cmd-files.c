@@ -246,8 +246,7 @@ static void print_json_records(const struct records *rs, bool layer_view)
 									   : "removed"));
 		json_array_append_new(arr, o);
 	}
-	print_json(arr, stdout);
-	json_decref(arr);
+	print_json(arr, stdout); /* takes the reference */
 }
 
 static void on_change(void *userdata, enum cn_tree_change change, const char *path,

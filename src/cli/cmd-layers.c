@@ -94,8 +94,7 @@ static void print_json_layers(const struct cn_resolved *img, const struct cn_tre
 			json_object_set_new(o, "DiffID", json_string(img->config->diff_ids[i].str));
 		json_array_append_new(arr, o);
 	}
-	print_json(arr, stdout);
-	json_decref(arr);
+	print_json(arr, stdout); /* takes the reference */
 }
 
 int cmd_layers(struct cli_context *ctx, int argc, char **argv)
