@@ -261,8 +261,11 @@ static int mkdir_parents(struct cn_applier *a, const char *dir)
 			int pfd = open_containing(a->rootfd, p, &base);
 			if (pfd < 0)
 				return pfd;
-			/* Implicit parents are 0755 root-owned, as docker makes them. */
+			/* Implicit parents are 0755 root-owned, as docker makes them (whatever the
+			 * umask). */
 			int r = mkdirat(pfd, base, 0755) < 0 ? -errno : 0;
+			if (r == 0 && fchmodat(pfd, base, 0755, 0) < 0)
+				r = -errno;
 			close(pfd);
 			if (r < 0 && r != -EEXIST)
 				return r;
