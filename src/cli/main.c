@@ -1,5 +1,6 @@
 /* cairn's entry point: global options, then dispatch through the command table. */
 #include <getopt.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,14 @@ int main(int argc, char **argv)
 	};
 	struct cli_context ctx = { 0 };
 	int c;
+
+	/*
+	 * Names in layers are bytes, mostly UTF-8. With a UTF-8 character type, libarchive takes
+	 * them as they are (PAX "path" records need no conversion) and marks only names that are
+	 * not UTF-8 as binary; in the C locale it would mark every non-ASCII name. Nothing else
+	 * here depends on the locale.
+	 */
+	(void)setlocale(LC_CTYPE, "C.UTF-8");
 
 	/* "+" stops at the first non-option: global options stand before the command. */
 	while ((c = getopt_long(argc, argv, "+hvD", opts, NULL)) != -1) {

@@ -185,6 +185,8 @@ struct cn_tar_writer *cn_tar_writer_new(enum cn_compression c, unsigned flags, c
 	if (!w->a)
 		abort();
 	archive_write_set_format_pax_restricted(w->a);
+	/* xattrs as SCHILY.xattr records only (what GNU tar and Go read), not a second copy. */
+	archive_write_set_format_option(w->a, "pax", "xattrheader", "SCHILY");
 	archive_write_set_bytes_per_block(w->a, 0);
 	if (archive_write_open(w->a, w, NULL, tar_write, NULL) != ARCHIVE_OK)
 		abort();
