@@ -109,10 +109,11 @@ int cmd_diff(struct cli_context *ctx, int argc, char **argv)
 		return diff_images(ctx, old, new);
 	}
 	if (!old_dir || !new_dir)
-		return cli_usage_error(ctx, "compare two directories or two images ('%s' is %s)",
-				       old_dir ? new : old,
-				       access(old_dir ? new : old, F_OK) == 0 ? "not a directory"
-									      : "not found");
+		return cli_usage_error(
+			ctx,
+			"compare two directories or two images: '%s' is a directory, "
+			"'%s' is not",
+			old_dir ? old : new, old_dir ? new : old);
 
 	uint64_t epoch = 0;
 	const char *sde = getenv("SOURCE_DATE_EPOCH");

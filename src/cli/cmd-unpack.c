@@ -40,11 +40,15 @@ static int open_target(struct cli_context *ctx, const char *dir, bool *created, 
 		return cli_failf(ctx, "cannot open %s: %s", dir,
 				 errno == ENOTDIR ? "not a directory" : strerror(errno));
 	if (!*created) {
-		int dfd = dup(fd);
+		/* Its own open file: reading a dup() would move fd's position for later readers. */
+		int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 		if (!d) {
+			int e = errno;
+			if (dfd >= 0)
+				close(dfd);
 			close(fd);
-			return cli_failf(ctx, "cannot read %s: %s", dir, strerror(errno));
+			return cli_failf(ctx, "cannot read %s: %s", dir, strerror(e));
 		}
 		struct dirent *de;
 		bool empty = true;

@@ -126,16 +126,23 @@ const struct cn_apply_stats *cn_applier_stats(const struct cn_applier *a)
 
 static int remove_at(int dirfd, const char *name);
 
+/* A directory stream of its own: a dup() would share (and move) the fd's read position. */
+static DIR *open_dir_stream(int fd)
+{
+	int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return NULL;
+	DIR *d = fdopendir(dfd);
+	if (!d)
+		close(dfd);
+	return d;
+}
+
 static int remove_children(int fd)
 {
-	int dfd = dup(fd);
-	if (dfd < 0)
+	DIR *d = open_dir_stream(fd);
+	if (!d)
 		return -errno;
-	DIR *d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return -errno;
-	}
 	int r = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
@@ -180,14 +187,9 @@ int cn_remove_tree_contents(int dirfd)
  */
 static int prune_lower(struct cn_applier *a, int fd, struct strbuf *path)
 {
-	int dfd = dup(fd);
-	if (dfd < 0)
+	DIR *d = open_dir_stream(fd);
+	if (!d)
 		return -errno;
-	DIR *d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return -errno;
-	}
 	size_t base_len = path->len;
 	int r = 0;
 	struct dirent *de;

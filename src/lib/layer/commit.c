@@ -19,12 +19,9 @@ static int sink_blob(void *userdata, const void *data, size_t len, struct cn_err
 	return cn_blob_new_write(userdata, data, len, err);
 }
 
-/* Reads the stored layer back: it must be a tar; gives its diff_id and size. */
-static int check_layer(struct cn_store *s, struct cn_layer_blob *b, struct cn_error *err)
+/* Reads the layer back from `fd` (taken): it must be a tar; gives its diff_id and size. */
+static int check_layer(int fd, struct cn_layer_blob *b, struct cn_error *err)
 {
-	int fd = cn_store_open_blob(s, &b->digest);
-	if (fd < 0)
-		return cn_error_errno(err, fd, "blob %s", b->digest.str);
 	cleanup_layer_stream struct cn_layer_stream *st = NULL;
 	int r = cn_layer_stream_open(fd, &st, err);
 	if (r < 0)
@@ -80,11 +77,15 @@ int cn_layer_ingest_fd(struct cn_store *s, int fd, struct cn_layer_blob *ret, st
 		if (r < 0)
 			return r;
 	}
+	/* Checked before it is named: a file that is not a tar leaves nothing in the store. */
 	*ret = (struct cn_layer_blob){ 0 };
-	r = cn_blob_new_commit(blob, &ret->digest, &ret->size, err);
+	int check_fd = cn_blob_new_reopen(blob);
+	if (check_fd < 0)
+		return cn_error_errno(err, check_fd, "reading the layer back");
+	r = check_layer(check_fd, ret, err);
 	if (r < 0)
 		return r;
-	return check_layer(s, ret, err);
+	return cn_blob_new_commit(blob, &ret->digest, &ret->size, err);
 }
 
 int cn_layer_ingest_dir(struct cn_store *s, int dirfd, bool reproducible, int64_t epoch,

@@ -24,8 +24,8 @@ struct cn_layer_blob {
 
 /*
  * Stores the tar read from `fd` (to EOF) as a layer blob: gzip or zstd input as it is, a plain
- * tar gzip-compressed. The tar is then read back and checked entry by entry; a file that is not
- * a tar is an error (-EBADMSG) and leaves only an unreferenced blob for gc.
+ * tar gzip-compressed. Before the blob is named, it is read back and checked entry by entry: a
+ * file that is not a tar is an error (-EBADMSG) and leaves nothing in the store.
  */
 int cn_layer_ingest_fd(struct cn_store *s, int fd, struct cn_layer_blob *ret, struct cn_error *err);
 /* Stores the tree of directory `dirfd` as a gzip layer (sorted entries; mtimes set to `epoch`

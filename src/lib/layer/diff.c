@@ -538,7 +538,7 @@ static bool inodes_differ(const struct cn_tree_inode *a, const struct cn_tree_in
 {
 	if (a == b)
 		return false;
-	if (a->mode != b->mode || a->uid != b->uid || a->gid != b->gid)
+	if (a->mode != b->mode || a->uid != b->uid || a->gid != b->gid || a->xattrs != b->xattrs)
 		return true;
 	if (S_ISDIR(a->mode))
 		return a->mtime != b->mtime;

@@ -273,6 +273,48 @@ static void prune_lower(struct tree_apply *a, struct cn_tree_node *dir)
 	}
 }
 
+struct xattr_ref {
+	const char *name;
+	const void *value;
+	size_t size;
+};
+
+static int xattr_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct xattr_ref *)a)->name, ((const struct xattr_ref *)b)->name);
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t len)
+{
+	for (const unsigned char *c = p; len--; c++) {
+		h ^= *c;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* A hash of the entry's extended attributes in name order (tars list them in any order). */
+static uint64_t xattrs_hash(struct archive_entry *e)
+{
+	int n = archive_entry_xattr_reset(e);
+	if (n <= 0)
+		return 0;
+	struct xattr_ref *v = xcalloc((size_t)n, sizeof(*v));
+	size_t k = 0;
+	while (k < (size_t)n &&
+	       archive_entry_xattr_next(e, &v[k].name, &v[k].value, &v[k].size) == ARCHIVE_OK)
+		k++;
+	qsort(v, k, sizeof(*v), xattr_cmp);
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < k; i++) {
+		h = fnv(h, v[i].name, strlen(v[i].name) + 1);
+		h = fnv(h, &v[i].size, sizeof(v[i].size));
+		h = fnv(h, v[i].value, v[i].size);
+	}
+	free(v);
+	return h ? h : 1;
+}
+
 static void set_inode_meta(struct tree_apply *a, struct cn_tree_inode *ino, struct archive_entry *e,
 			   uint64_t ordinal)
 {
@@ -287,6 +329,7 @@ static void set_inode_meta(struct tree_apply *a, struct cn_tree_inode *ino, stru
 	ino->layer = a->layer;
 	ino->entry = ordinal;
 	ino->implicit = false;
+	ino->xattrs = xattrs_hash(e);
 }
 
 static int hash_content(struct cn_tar *tar, struct cn_tree_inode *ino, struct cn_error *err)

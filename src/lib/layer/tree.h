@@ -20,13 +20,14 @@ struct cn_tree_inode {
 	unsigned refs; /* names that point here */
 	mode_t mode;   /* file type and permission bits */
 	uint32_t uid, gid;
-	int64_t size;	/* regular files */
-	int64_t mtime;	/* seconds */
-	char *link;	/* symlink target */
-	dev_t rdev;	/* devices */
-	uint32_t layer; /* the layer whose entry made it */
-	uint64_t entry; /* that entry's ordinal in the layer's tar (from 0) */
-	bool implicit;	/* a directory no entry declared (made for a path below it) */
+	int64_t size;	 /* regular files */
+	int64_t mtime;	 /* seconds */
+	char *link;	 /* symlink target */
+	dev_t rdev;	 /* devices */
+	uint32_t layer;	 /* the layer whose entry made it */
+	uint64_t entry;	 /* that entry's ordinal in the layer's tar (from 0) */
+	bool implicit;	 /* a directory no entry declared (made for a path below it) */
+	uint64_t xattrs; /* hash of the extended attributes (sorted), 0 when none */
 	bool hashed;
 	uint8_t sha256[32]; /* content, when the tree was built with CN_TREE_HASH */
 	void *aux;	    /* for the tree's user */

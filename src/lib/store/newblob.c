@@ -50,6 +50,12 @@ int cn_blob_new_write(struct cn_blob_new *b, const void *data, size_t len, struc
 	return 0;
 }
 
+int cn_blob_new_reopen(struct cn_blob_new *b)
+{
+	int fd = openat(b->partial_fd, b->tmp.name, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 int cn_blob_new_commit(struct cn_blob_new *b, struct cn_digest *ret, int64_t *ret_size,
 		       struct cn_error *err)
 {

@@ -82,6 +82,8 @@ struct cn_blob_writer *cn_blob_writer_free(struct cn_blob_writer *w);
 struct cn_blob_new;
 int cn_store_blob_create(struct cn_store *s, struct cn_blob_new **ret, struct cn_error *err);
 int cn_blob_new_write(struct cn_blob_new *b, const void *data, size_t len, struct cn_error *err);
+/* A read-only fd on the bytes written so far, from the start (to check them before commit). */
+int cn_blob_new_reopen(struct cn_blob_new *b);
 int cn_blob_new_commit(struct cn_blob_new *b, struct cn_digest *ret, int64_t *ret_size,
 		       struct cn_error *err);
 struct cn_blob_new *cn_blob_new_free(struct cn_blob_new *b);
