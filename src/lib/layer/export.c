@@ -9,110 +9,67 @@
 #include "lib/layer/tar.h"
 #include "lib/layer/unpack.h"
 
-/* An inode to write: from entry `ino->entry` of layer `ino->layer`, under its first name. */
-struct item {
-	struct cn_tree_inode *ino;
-	char *primary;
-	char **extra; /* its other names, written as hardlinks to primary */
-	size_t n_extra, alloc_extra;
+/*
+ * The output is in tree order (parents first, a directory's entries together, as `docker export`
+ * writes it; `tar -x` then restores directory times right), but each layer's data can only be
+ * read in that layer's order. So every layer holding surviving entries gets a cursor (its own
+ * stream, opened when first needed), and the walk over the final tree pulls each entry from its
+ * layer's cursor. Layers are usually written in tree order themselves, so the cursors only move
+ * forward; an entry the cursor has to pass before its turn is written at once (out of order,
+ * still complete and correct).
+ */
+
+/* An inode to write: entry `entry` of its layer, under the name `primary` (its first in tree
+ * order); its other names become hardlinks to that one. */
+struct pending {
+	uint64_t entry;
+	const struct cn_tree_node *primary;
+	bool done;
 };
 
-struct plan {
-	struct item **by_layer; /* per layer, sorted by entry ordinal */
-	size_t *n_by_layer, *alloc_by_layer;
-	size_t n_layers;
-	char **implicit; /* directories no entry declared */
-	size_t n_implicit, alloc_implicit;
-	struct strbuf path;
+struct cursor {
+	struct pending *v; /* sorted by entry */
+	size_t n, alloc;
+	size_t next;	  /* first element not passed yet */
+	uint64_t ordinal; /* of the next header */
+	struct cn_layer_stream *st;
+	struct cn_tar *tar;
 };
 
-static int plan_node(void *userdata, const struct cn_tree_node *n, unsigned depth)
+struct exporter {
+	struct cn_store *s;
+	const struct cn_manifest *m;
+	struct cn_tar_writer *w;
+	struct cn_error *err;
+	struct cursor *c;
+	struct strbuf path, target;
+};
+
+/* Marks each inode's first name and queues it on its layer's cursor. */
+static int plan(void *userdata, const struct cn_tree_node *n, unsigned depth)
 {
 	(void)depth;
-	struct plan *p = userdata;
+	struct exporter *x = userdata;
 	struct cn_tree_inode *ino = n->ino;
-	strbuf_reset(&p->path);
-	cn_tree_path(n, &p->path);
-	const char *path = p->path.buf + 1; /* no leading "/" in the tar */
-
-	if (ino->implicit) {
-		ALLOC_GROW(p->implicit, p->n_implicit + 1, p->alloc_implicit);
-		p->implicit[p->n_implicit++] = xstrdup(path);
+	if (ino->implicit || ino->aux)
 		return 0;
-	}
-	size_t l = ino->layer;
-	ALLOC_GROW(p->by_layer[l], p->n_by_layer[l] + 1, p->alloc_by_layer[l]);
-	p->by_layer[l][p->n_by_layer[l]++] = (struct item){ .ino = ino, .primary = xstrdup(path) };
-	/* The array may move as it grows: point the inode at it once the walk is done. */
-	ino->aux = (void *)1;
+	struct cursor *c = &x->c[ino->layer];
+	ALLOC_GROW(c->v, c->n + 1, c->alloc);
+	c->v[c->n++] = (struct pending){ .entry = ino->entry, .primary = n };
+	ino->aux = &x->c[ino->layer]; /* any non-NULL: planned (pointed at its pending below) */
 	return 0;
 }
 
-static int item_cmp(const void *a, const void *b)
+static int pending_cmp(const void *a, const void *b)
 {
-	uint64_t x = ((const struct item *)a)->ino->entry, y = ((const struct item *)b)->ino->entry;
+	uint64_t x = ((const struct pending *)a)->entry, y = ((const struct pending *)b)->entry;
 	return x < y ? -1 : x > y;
 }
 
-static void plan_release(struct plan *p)
+static void cursor_close(struct cursor *c)
 {
-	for (size_t l = 0; l < p->n_layers; l++) {
-		for (size_t i = 0; i < p->n_by_layer[l]; i++) {
-			struct item *it = &p->by_layer[l][i];
-			free(it->primary);
-			for (size_t k = 0; k < it->n_extra; k++)
-				free(it->extra[k]);
-			free(it->extra);
-		}
-		free(p->by_layer[l]);
-	}
-	free(p->by_layer);
-	free(p->n_by_layer);
-	free(p->alloc_by_layer);
-	for (size_t i = 0; i < p->n_implicit; i++)
-		free(p->implicit[i]);
-	free(p->implicit);
-	strbuf_release(&p->path);
-}
-
-/*
- * Hardlink names need the item of their inode while the walk runs, so the walk is done twice:
- * the first pass plans primaries (marking inodes), then aux is pointed at the final items and
- * the second pass, seeing aux set, collects the other names. A primary seen again in the second
- * pass is recognised by its path.
- */
-static int plan_links(void *userdata, const struct cn_tree_node *n, unsigned depth)
-{
-	(void)depth;
-	struct plan *p = userdata;
-	struct item *it = n->ino->aux;
-	if (!it || n->ino->implicit)
-		return 0;
-	strbuf_reset(&p->path);
-	cn_tree_path(n, &p->path);
-	if (strcmp(it->primary, p->path.buf + 1) != 0) {
-		ALLOC_GROW(it->extra, it->n_extra + 1, it->alloc_extra);
-		it->extra[it->n_extra++] = xstrdup(p->path.buf + 1);
-	}
-	return 0;
-}
-
-static int plan_primaries(void *userdata, const struct cn_tree_node *n, unsigned depth)
-{
-	if (n->ino->aux)
-		return 0; /* a second name: plan_links() takes it */
-	return plan_node(userdata, n, depth);
-}
-
-static int write_implicit_dir(struct cn_tar_writer *w, const char *path, struct cn_error *err)
-{
-	struct archive_entry *e = archive_entry_new();
-	archive_entry_set_pathname(e, path);
-	archive_entry_set_filetype(e, AE_IFDIR);
-	archive_entry_set_perm(e, 0755);
-	int r = cn_tar_writer_header(w, e, err);
-	archive_entry_free(e);
-	return r;
+	c->tar = cn_tar_free(c->tar);
+	c->st = cn_layer_stream_free(c->st);
 }
 
 static int copy_data(struct cn_tar *t, struct cn_tar_writer *w, int64_t size, struct cn_error *err)
@@ -123,64 +80,130 @@ static int copy_data(struct cn_tar *t, struct cn_tar_writer *w, int64_t size, st
 	int64_t off, pos = 0;
 	int r;
 	while ((r = cn_tar_data(t, &buf, &len, &off, err)) > 0) {
-		for (; pos < off; pos += (int64_t)MIN(sizeof(zeros), (size_t)(off - pos)))
-			if ((r = cn_tar_writer_data(
-				     w, zeros, MIN(sizeof(zeros), (size_t)(off - pos)), err)) < 0)
+		while (pos < off) {
+			size_t k = (size_t)MIN((int64_t)sizeof(zeros), off - pos);
+			if ((r = cn_tar_writer_data(w, zeros, k, err)) < 0)
 				return r;
+			pos += (int64_t)k;
+		}
 		if ((r = cn_tar_writer_data(w, buf, len, err)) < 0)
 			return r;
 		pos = off + (int64_t)len;
 	}
 	if (r < 0)
 		return r;
-	for (; pos < size; pos += (int64_t)MIN(sizeof(zeros), (size_t)(size - pos)))
-		if ((r = cn_tar_writer_data(w, zeros, MIN(sizeof(zeros), (size_t)(size - pos)),
-					    err)) < 0)
+	while (pos < size) {
+		size_t k = (size_t)MIN((int64_t)sizeof(zeros), size - pos);
+		if ((r = cn_tar_writer_data(w, zeros, k, err)) < 0)
 			return r;
+		pos += (int64_t)k;
+	}
 	return 0;
 }
 
-static int write_item(struct cn_tar *t, struct cn_tar_writer *w, struct archive_entry *src,
-		      const struct item *it, struct cn_error *err)
+/* Writes the layer entry `src` (with its data) under the name of `p`. */
+static int write_pending(struct exporter *x, struct cursor *c, struct archive_entry *src,
+			 struct pending *p)
 {
+	strbuf_reset(&x->path);
+	cn_tree_path(p->primary, &x->path);
 	struct archive_entry *e = archive_entry_clone(src);
 	if (!e)
 		abort();
-	archive_entry_set_pathname(e, it->primary);
+	archive_entry_set_pathname(e, x->path.buf + 1);
 	archive_entry_set_hardlink(e, NULL);
 	int64_t size = archive_entry_filetype(e) == AE_IFREG ? archive_entry_size(e) : 0;
 	archive_entry_set_size(e, size);
-	int r = cn_tar_writer_header(w, e, err);
+	int r = cn_tar_writer_header(x->w, e, x->err);
 	if (r >= 0 && size)
-		r = copy_data(t, w, size, err);
-	for (size_t k = 0; r >= 0 && k < it->n_extra; k++) {
-		archive_entry_set_pathname(e, it->extra[k]);
-		archive_entry_set_hardlink(e, it->primary);
-		archive_entry_set_size(e, 0);
-		r = cn_tar_writer_header(w, e, err);
+		r = copy_data(c->tar, x->w, size, x->err);
+	archive_entry_free(e);
+	p->done = true;
+	return r;
+}
+
+/* Moves layer l's cursor past the entry of `target`, writing every pending entry it passes. */
+static int advance(struct exporter *x, size_t l, struct pending *target)
+{
+	struct cursor *c = &x->c[l];
+	int r;
+	if (!c->st) {
+		r = cn_layer_open(x->s, &x->m->layers[l], false, &c->st, x->err);
+		if (r < 0)
+			return r;
+		c->tar = cn_tar_open(c->st);
 	}
+	while (!target->done) {
+		struct archive_entry *e;
+		r = cn_tar_next(c->tar, &e, x->err);
+		if (r <= 0)
+			return r < 0 ? r
+				     : cn_error_set(x->err, -EBADMSG, "layer changed while read");
+		uint64_t ordinal = c->ordinal++;
+		if (c->next < c->n && c->v[c->next].entry == ordinal) {
+			struct pending *p = &c->v[c->next++];
+			if (!p->done && (r = write_pending(x, c, e, p)) < 0)
+				return r;
+		}
+	}
+	if (c->next == c->n)
+		cursor_close(c); /* nothing more to read from this layer */
+	return 0;
+}
+
+static int write_implicit_dir(struct exporter *x, const char *path)
+{
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname(e, path);
+	archive_entry_set_filetype(e, AE_IFDIR);
+	archive_entry_set_perm(e, 0755);
+	int r = cn_tar_writer_header(x->w, e, x->err);
 	archive_entry_free(e);
 	return r;
 }
 
-static int write_layer(struct cn_layer_stream *st, struct cn_tar_writer *w,
-		       const struct item *items, size_t n, struct cn_error *err)
+/* Another name of an inode already written: a hardlink to its first name. */
+static int write_link(struct exporter *x, const struct cn_tree_node *n, const struct pending *p)
 {
-	cleanup_tar struct cn_tar *t = cn_tar_open(st);
-	struct archive_entry *e;
-	uint64_t ordinal = 0;
-	size_t k = 0;
-	int r = 0;
-	while (k < n && (r = cn_tar_next(t, &e, err)) > 0) {
-		if (items[k].ino->entry == ordinal++) {
-			r = write_item(t, w, e, &items[k++], err);
-			if (r < 0)
-				return r;
-		}
+	const struct cn_tree_inode *ino = n->ino;
+	strbuf_reset(&x->target);
+	cn_tree_path(p->primary, &x->target);
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname(e, x->path.buf + 1);
+	archive_entry_set_hardlink(e, x->target.buf + 1);
+	archive_entry_set_filetype(e, ino->mode & S_IFMT);
+	archive_entry_set_perm(e, ino->mode & 07777);
+	archive_entry_set_uid(e, ino->uid);
+	archive_entry_set_gid(e, ino->gid);
+	archive_entry_set_mtime(e, ino->mtime, 0);
+	archive_entry_set_size(e, 0);
+	int r = cn_tar_writer_header(x->w, e, x->err);
+	archive_entry_free(e);
+	return r;
+}
+
+static int emit(void *userdata, const struct cn_tree_node *n, unsigned depth)
+{
+	(void)depth;
+	struct exporter *x = userdata;
+	struct cn_tree_inode *ino = n->ino;
+	strbuf_reset(&x->path);
+	cn_tree_path(n, &x->path);
+	if (ino->implicit)
+		return write_implicit_dir(x, x->path.buf + 1);
+	struct pending *p = ino->aux;
+	if (p->primary != n)
+		return write_link(x, n, p);
+	if (p->done)
+		return 0; /* written early, when its layer's cursor passed it */
+	int r = advance(x, ino->layer, p);
+	if (r < 0) {
+		char label[CN_LAYER_LABEL_MAX];
+		cn_layer_label(label, sizeof(label), ino->layer, x->m->n_layers,
+			       &x->m->layers[ino->layer].digest);
+		cn_error_prefix(x->err, r, "%s", label);
 	}
-	if (k < n)
-		return r < 0 ? r : cn_error_set(err, -EBADMSG, "layer changed while read");
-	return 0;
+	return r;
 }
 
 int cn_export_image(struct cn_store *s, const struct cn_resolved *img, struct cn_tar_writer *w,
@@ -192,37 +215,29 @@ int cn_export_image(struct cn_store *s, const struct cn_resolved *img, struct cn
 	if (r < 0)
 		return r;
 
-	size_t nl = m->n_layers ? m->n_layers : 1;
-	struct plan p = {
-		.by_layer = xcalloc(nl, sizeof(*p.by_layer)),
-		.n_by_layer = xcalloc(nl, sizeof(size_t)),
-		.alloc_by_layer = xcalloc(nl, sizeof(size_t)),
-		.n_layers = m->n_layers,
+	struct exporter x = {
+		.s = s,
+		.m = m,
+		.w = w,
+		.err = err,
+		.c = xcalloc(m->n_layers ? m->n_layers : 1, sizeof(struct cursor)),
 	};
-	strbuf_init(&p.path, 256);
-	cn_tree_walk(t->root, plan_primaries, &p);
+	strbuf_init(&x.path, 256);
+	strbuf_init(&x.target, 256);
+	cn_tree_walk(t->root, plan, &x);
 	for (size_t l = 0; l < m->n_layers; l++) {
-		qsort(p.by_layer[l], p.n_by_layer[l], sizeof(struct item), item_cmp);
-		for (size_t i = 0; i < p.n_by_layer[l]; i++)
-			p.by_layer[l][i].ino->aux = &p.by_layer[l][i];
+		struct cursor *c = &x.c[l];
+		qsort(c->v, c->n, sizeof(*c->v), pending_cmp);
+		for (size_t i = 0; i < c->n; i++)
+			c->v[i].primary->ino->aux = &c->v[i];
 	}
-	cn_tree_walk(t->root, plan_links, &p);
-
-	for (size_t i = 0; r >= 0 && i < p.n_implicit; i++)
-		r = write_implicit_dir(w, p.implicit[i], err);
-	for (size_t l = 0; r >= 0 && l < m->n_layers; l++) {
-		if (!p.n_by_layer[l])
-			continue;
-		cleanup_layer_stream struct cn_layer_stream *st = NULL;
-		r = cn_layer_open(s, &m->layers[l], false, &st, err);
-		if (r >= 0)
-			r = write_layer(st, w, p.by_layer[l], p.n_by_layer[l], err);
-		if (r < 0) {
-			char label[CN_LAYER_LABEL_MAX];
-			cn_layer_label(label, sizeof(label), l, m->n_layers, &m->layers[l].digest);
-			cn_error_prefix(err, r, "%s", label);
-		}
+	r = cn_tree_walk(t->root, emit, &x);
+	for (size_t l = 0; l < m->n_layers; l++) {
+		cursor_close(&x.c[l]);
+		free(x.c[l].v);
 	}
-	plan_release(&p);
+	free(x.c);
+	strbuf_release(&x.path);
+	strbuf_release(&x.target);
 	return r;
 }

@@ -18,8 +18,11 @@
 #include "base/cleanup.h"
 #include "lib/layer/stream.h"
 
-#define STREAM_SLOTS	 6
+#define STREAM_SLOTS	 6 /* at most */
 #define STREAM_SLOT_SIZE (1u << 20)
+/* Unverified streams are read several at a time (export): a smaller ring each. */
+#define STREAM_LIGHT_SLOTS     2
+#define STREAM_LIGHT_SLOT_SIZE (256u << 10)
 #define STREAM_IN_SIZE	 (256u << 10)
 
 struct cn_layer_stream {
@@ -42,6 +45,7 @@ struct cn_layer_stream {
 	pthread_cond_t can_produce, can_consume, can_hash;
 	uint8_t *slot[STREAM_SLOTS];
 	size_t slot_len[STREAM_SLOTS];
+	size_t n_slots, slot_size;
 	uint64_t produced, taken, released, hashed;
 	bool done, stop, holding;
 	int error;
@@ -240,15 +244,15 @@ static void *producer(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&s->lock);
-		while (s->produced - MIN(s->released, s->hashed) >= STREAM_SLOTS && !s->stop)
+		while (s->produced - MIN(s->released, s->hashed) >= s->n_slots && !s->stop)
 			pthread_cond_wait(&s->can_produce, &s->lock);
 		bool stop = s->stop;
-		size_t slot = s->produced % STREAM_SLOTS;
+		size_t slot = s->produced % s->n_slots;
 		pthread_mutex_unlock(&s->lock);
 		if (stop)
 			break;
 
-		ssize_t n = fill(s, s->slot[slot], STREAM_SLOT_SIZE);
+		ssize_t n = fill(s, s->slot[slot], s->slot_size);
 		if (n > 0)
 			s->total += (uint64_t)n;
 		pthread_mutex_lock(&s->lock);
@@ -278,7 +282,7 @@ static void *hasher(void *arg)
 			pthread_cond_wait(&s->can_hash, &s->lock);
 		if (s->stop || s->hashed == s->produced)
 			break; /* stopped, or everything produced is hashed */
-		size_t slot = s->hashed % STREAM_SLOTS;
+		size_t slot = s->hashed % s->n_slots;
 		size_t len = s->slot_len[slot];
 		pthread_mutex_unlock(&s->lock);
 		cn_hasher_update(&s->hasher, s->slot[slot], len);
@@ -324,8 +328,10 @@ static int stream_open(int fd, bool hash, struct cn_layer_stream **ret, struct c
 		}
 		s->zs_last = 1; /* inside a frame until the first one ends */
 	}
-	for (size_t i = 0; i < STREAM_SLOTS; i++)
-		s->slot[i] = xmalloc(STREAM_SLOT_SIZE);
+	s->n_slots = hash ? STREAM_SLOTS : STREAM_LIGHT_SLOTS;
+	s->slot_size = hash ? STREAM_SLOT_SIZE : STREAM_LIGHT_SLOT_SIZE;
+	for (size_t i = 0; i < s->n_slots; i++)
+		s->slot[i] = xmalloc(s->slot_size);
 
 	/* Without a hasher, the producer waits for the reader only. */
 	s->hashed = hash ? 0 : UINT64_MAX;
@@ -373,7 +379,7 @@ ssize_t cn_layer_stream_next(struct cn_layer_stream *s, const void **ret, struct
 	while (s->taken == s->produced && !s->done)
 		pthread_cond_wait(&s->can_consume, &s->lock);
 	if (s->taken < s->produced) {
-		size_t slot = s->taken++ % STREAM_SLOTS;
+		size_t slot = s->taken++ % s->n_slots;
 		s->holding = true;
 		*ret = s->slot[slot];
 		n = (ssize_t)s->slot_len[slot];
