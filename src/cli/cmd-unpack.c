@@ -133,6 +133,10 @@ int cmd_unpack(struct cli_context *ctx, int argc, char **argv)
 	if (open_target(ctx, dir, &created, &fd) != 0)
 		return 1;
 
+	struct stat before;
+	if (fstat(fd, &before) < 0)
+		return cli_failf(ctx, "cannot stat %s: %s", dir, strerror(errno));
+
 	struct unpack_progress p = { .verbose = !quiet && isatty(STDERR_FILENO) };
 	struct cn_unpack_options o = {
 		.apply = { .rootless = rootless },
@@ -149,6 +153,9 @@ int cmd_unpack(struct cli_context *ctx, int argc, char **argv)
 				ctx->command, dir, strerror(-rr));
 		else if (created)
 			(void)rmdir(dir);
+		else /* its times too */
+			(void)futimens(
+				fd, (const struct timespec[2]){ before.st_atim, before.st_mtim });
 		cn_error_prefix(&err, r, "%s", spec);
 		return cli_fail(ctx, r, &err);
 	}

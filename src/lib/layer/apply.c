@@ -26,9 +26,15 @@
 #include "lib/layer/pathset.h"
 #include "lib/layer/tar.h"
 
+/*
+ * Directory times to set when a layer is done: those of the directories it declares, and the
+ * old times of directories it changes without declaring them (a whiteout in a lower directory,
+ * a new file in it), which the image-spec leaves unchanged.
+ */
 struct dirtime {
-	char *path;
+	char *path; /* "" for the root */
 	struct timespec ts[2];
+	bool declared;
 };
 
 struct cn_applier {
@@ -41,10 +47,13 @@ struct cn_applier {
 	struct cn_pathset layer; /* paths this layer made, and their ancestors */
 	struct dirtime *dirtimes;
 	size_t n_dirtimes, alloc_dirtimes;
+	struct cn_inomap noted; /* directories (by inode) whose old times are in dirtimes */
 
 	struct strbuf cached_path; /* parent directory whose fd is cached_fd */
 	int cached_fd;
-	bool cached_stale; /* the tree changed: look the parent up again next time */
+	bool cached_stale;  /* the tree changed: look the parent up again next time */
+	bool cached_setgid; /* the parent is setgid: what is made in it inherits its group */
+	bool parent_setgid; /* that of the current entry's parent */
 
 	/* per entry */
 	struct strbuf path, target, msg;
@@ -109,6 +118,7 @@ struct cn_applier *cn_applier_free(struct cn_applier *a)
 	clear_dirtimes(a);
 	free(a->dirtimes);
 	cn_pathset_release(&a->layer);
+	cn_inomap_release(&a->noted, false);
 	strbuf_release(&a->cached_path);
 	strbuf_release(&a->path);
 	strbuf_release(&a->target);
@@ -281,12 +291,37 @@ static int mkdir_parents(struct cn_applier *a, const char *dir)
 	}
 }
 
+static void add_dirtime(struct cn_applier *a, const char *path, size_t len,
+			const struct timespec ts[2], bool declared)
+{
+	ALLOC_GROW(a->dirtimes, a->n_dirtimes + 1, a->alloc_dirtimes);
+	struct dirtime *dt = &a->dirtimes[a->n_dirtimes++];
+	dt->path = xstrndup(path, len);
+	dt->ts[0] = ts[0];
+	dt->ts[1] = ts[1];
+	dt->declared = declared;
+}
+
+/*
+ * Remembers the times of directory `dir` (stat st) before this layer first changes it. Keyed by
+ * inode: two paths (through symlinks) may name one directory, and only the first note has its
+ * old times.
+ */
+static void note_dir(struct cn_applier *a, const char *dir, size_t len, const struct stat *st)
+{
+	if (cn_inomap_get_or_put(&a->noted, st->st_dev, st->st_ino, (void *)1))
+		return;
+	const struct timespec ts[2] = { st->st_atim, st->st_mtim };
+	add_dirtime(a, dir, len, ts, false);
+}
+
 /* The fd of directory `dir` (cleaned, "" for the root) inside the root, made if missing. */
 static int parent_fd(struct cn_applier *a, const char *dir, size_t len)
 {
 	if (a->cached_fd >= 0 && !a->cached_stale && a->cached_path.len == len &&
 	    !memcmp(a->cached_path.buf, dir, len))
 		return a->cached_fd;
+	/* Not cached: noted (if at all) by an earlier lookup, or noted now. */
 	forget_parent(a);
 	int fd = openat2_in_root(a->rootfd, dir, O_PATH | O_DIRECTORY);
 	if (fd == -ENOENT) {
@@ -297,8 +332,16 @@ static int parent_fd(struct cn_applier *a, const char *dir, size_t len)
 	}
 	if (fd < 0)
 		return fd;
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	note_dir(a, dir, len, &st);
 	strbuf_add(&a->cached_path, dir, len);
 	a->cached_fd = fd;
+	a->cached_setgid = st.st_mode & S_ISGID;
 	return fd;
 }
 
@@ -308,6 +351,12 @@ static void xattr_refused(struct cn_applier *a, int e)
 {
 	a->stats.xattrs_skipped++;
 	a->stats.xattr_errno = e;
+}
+
+/* What we make is ours, or in a setgid directory has that directory's group. */
+static bool needs_chown(const struct cn_applier *a, uid_t uid, gid_t gid)
+{
+	return !a->rootless && (uid != a->euid || gid != a->egid || a->parent_setgid);
 }
 
 /*
@@ -320,7 +369,7 @@ static int set_metadata_fd(struct cn_applier *a, int fd, struct archive_entry *e
 	gid_t gid = (gid_t)archive_entry_gid(e);
 	mode_t mode = archive_entry_perm(e) & 07777;
 
-	if (!a->rootless && (uid != a->euid || gid != a->egid) && fchown(fd, uid, gid) < 0)
+	if (needs_chown(a, uid, gid) && fchown(fd, uid, gid) < 0)
 		return -errno;
 	if (a->rootless && dir)
 		mode |= 0700;
@@ -345,8 +394,7 @@ static int set_metadata_at(struct cn_applier *a, int pfd, const char *base, stru
 	uid_t uid = (uid_t)archive_entry_uid(e);
 	gid_t gid = (gid_t)archive_entry_gid(e);
 
-	if (!a->rootless && (uid != a->euid || gid != a->egid) &&
-	    fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+	if (needs_chown(a, uid, gid) && fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	if (symlink)
 		return 0; /* no mode; xattrs on symlinks are not carried over (as umoci) */
@@ -448,17 +496,36 @@ static int apply_file(struct cn_applier *a, struct cn_tar *t, int pfd, const cha
 	return r;
 }
 
+/* Removes the directory's extended attributes that the entry does not list. */
+static void drop_other_xattrs(int fd, struct archive_entry *e)
+{
+	char names[4096];
+	ssize_t n = flistxattr(fd, names, sizeof(names));
+	for (const char *p = names; n > 0 && p < names + n; p += strlen(p) + 1) {
+		const char *name;
+		const void *value;
+		size_t size;
+		bool listed = false;
+		archive_entry_xattr_reset(e);
+		while (!listed && archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK)
+			listed = !strcmp(name, p);
+		if (!listed)
+			(void)fremovexattr(fd, p);
+	}
+}
+
 static int apply_dir(struct cn_applier *a, int pfd, const char *base, struct archive_entry *e,
 		     struct cn_error *err)
 {
 	struct stat st;
+	bool existed = false; /* a directory was there: keep it (its contents stay) */
 	if (mkdirat(pfd, base, 0700) < 0) {
 		if (errno != EEXIST)
 			return cn_error_errno(err, -errno, "cannot create the directory");
-		/* Keep an existing directory (its contents stay); replace anything else. */
 		if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return cn_error_errno(err, -errno, "stat");
-		if (!S_ISDIR(st.st_mode)) {
+		existed = S_ISDIR(st.st_mode);
+		if (!existed) { /* anything else is replaced */
 			int r = make_room(a, pfd, base);
 			if (r < 0)
 				return cn_error_errno(err, r, "cannot replace the existing entry");
@@ -469,15 +536,16 @@ static int apply_dir(struct cn_applier *a, int pfd, const char *base, struct arc
 	int fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return cn_error_errno(err, -errno, "cannot open the directory");
+	if (existed)
+		drop_other_xattrs(fd, e); /* the entry's attributes replace the old ones */
 	int r = set_metadata_fd(a, fd, e, true);
 	close(fd);
 	if (r < 0)
 		return cn_error_errno(err, r, "cannot set owner or mode");
 	/* Its times are set when the layer is done: entries made inside would change them. */
-	ALLOC_GROW(a->dirtimes, a->n_dirtimes + 1, a->alloc_dirtimes);
-	struct dirtime *dt = &a->dirtimes[a->n_dirtimes++];
-	dt->path = xstrdup(a->path.buf);
-	entry_times(e, dt->ts);
+	struct timespec ts[2];
+	entry_times(e, ts);
+	add_dirtime(a, a->path.buf, a->path.len, ts, true);
 	return 0;
 }
 
@@ -571,6 +639,9 @@ static int apply_whiteout(struct cn_applier *a, enum cn_whiteout kind, const cha
 	if (pfd < 0)
 		return cn_error_errno(err, pfd, "cannot open the directory");
 	invalidate_parent(a);
+	struct stat st;
+	if (fstat(pfd, &st) == 0)
+		note_dir(a, dir, dir_len, &st);
 
 	struct strbuf p;
 	strbuf_init(&p, dir_len + 256);
@@ -620,12 +691,19 @@ static int apply_entry(struct cn_applier *a, struct cn_tar *t, struct archive_en
 	const char *link = archive_entry_hardlink(e);
 	mode_t type = archive_entry_filetype(e);
 
+	a->parent_setgid = false;
 	if (!a->path.len) {
 		/* The root itself: a directory entry sets its metadata; nothing replaces it. */
 		if (link || type != AE_IFDIR)
 			return cn_error_set(err, -EINVAL, "cannot replace the root directory");
+		drop_other_xattrs(a->rootfd, e);
 		r = set_metadata_fd(a, a->rootfd, e, true);
-		return r < 0 ? cn_error_errno(err, r, "cannot set owner or mode") : 0;
+		if (r < 0)
+			return cn_error_errno(err, r, "cannot set owner or mode");
+		struct timespec ts[2];
+		entry_times(e, ts);
+		add_dirtime(a, "", 0, ts, true);
+		return 0;
 	}
 
 	const char *wh_target = NULL;
@@ -639,6 +717,7 @@ static int apply_entry(struct cn_applier *a, struct cn_tar *t, struct archive_en
 		return apply_whiteout(a, wh, dir, dir_len, wh_target, err);
 
 	int pfd = parent_fd(a, dir, dir_len);
+	a->parent_setgid = pfd >= 0 && a->cached_setgid;
 	if (pfd < 0) {
 		if (pfd == -ENOTDIR || pfd == -EEXIST)
 			return cn_error_set(err, -ENOTDIR, "a parent is not a directory");
@@ -666,18 +745,41 @@ static int apply_entry(struct cn_applier *a, struct cn_tar *t, struct archive_en
 }
 
 /* Directory times, once the layer no longer writes into them. */
+static void set_dirtime(struct cn_applier *a, struct dirtime *dt)
+{
+	if (!*dt->path) {
+		(void)futimens(a->rootfd, dt->ts);
+		return;
+	}
+	if (!dt->declared) {
+		/* A parent path as the layer named it: resolved like it was, through symlinks. */
+		int fd = openat2_in_root(a->rootfd, dt->path, O_RDONLY | O_DIRECTORY);
+		if (fd >= 0) {
+			(void)futimens(fd, dt->ts);
+			close(fd);
+		}
+		return;
+	}
+	const char *base;
+	int pfd = open_containing(a->rootfd, dt->path, &base);
+	if (pfd < 0)
+		return; /* gone again, later in the layer */
+	(void)utimensat(pfd, base, dt->ts, AT_SYMLINK_NOFOLLOW);
+	close(pfd);
+}
+
+/* Old times back on the directories the layer changed without declaring, then the declared
+ * ones' own times (a directory both changed and declared gets the entry's). */
 static void apply_dirtimes(struct cn_applier *a)
 {
-	for (size_t i = a->n_dirtimes; i-- > 0;) {
-		struct dirtime *dt = &a->dirtimes[i];
-		const char *base;
-		int pfd = open_containing(a->rootfd, dt->path, &base);
-		if (pfd < 0)
-			continue;
-		(void)utimensat(pfd, base, dt->ts, AT_SYMLINK_NOFOLLOW);
-		close(pfd);
-	}
+	for (size_t i = 0; i < a->n_dirtimes; i++)
+		if (!a->dirtimes[i].declared)
+			set_dirtime(a, &a->dirtimes[i]);
+	for (size_t i = 0; i < a->n_dirtimes; i++)
+		if (a->dirtimes[i].declared)
+			set_dirtime(a, &a->dirtimes[i]);
 	clear_dirtimes(a);
+	cn_inomap_clear(&a->noted, false);
 }
 
 int cn_applier_apply(struct cn_applier *a, struct cn_layer_stream *s, struct cn_error *err)

@@ -17,15 +17,10 @@
 #include "base/alloc.h"
 #include "base/cleanup.h"
 #include "lib/layer/diff.h"
+#include "lib/layer/pathset.h"
 #include "lib/layer/tar.h"
 
 #define COPY_BUF (256u << 10)
-
-struct link_slot {
-	dev_t dev;
-	ino_t ino;
-	char *path;
-};
 
 struct differ {
 	const struct cn_diff_options *o;
@@ -33,9 +28,8 @@ struct differ {
 	struct cn_error *err;
 	struct strbuf path; /* of the directory being compared, relative, no leading "/" */
 	struct strbuf scratch, reported, xa_old, xa_new;
-	bool err_named;		 /* the error already names its path */
-	struct link_slot *links; /* NEW's inodes with several names: the first name seen */
-	size_t links_cap, links_n;
+	bool err_named;		/* the error already names its path */
+	struct cn_inomap links; /* NEW's inodes with several names: the first name seen */
 	char *buf;
 };
 
@@ -176,37 +170,14 @@ static int xattrs_of(int dirfd, const char *name, const struct stat *st, struct 
 
 /* ------------------------------------------------------------------ hardlinks of NEW */
 
-static uint64_t link_hash(dev_t dev, ino_t ino)
-{
-	return ((uint64_t)dev * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)ino * 0xc2b2ae3d27d4eb4full);
-}
-
 /* The first name seen for the inode, or NULL after remembering `path` for it. */
 static const char *link_seen(struct differ *d, const struct stat *st, const char *path)
 {
-	if ((d->links_n + 1) * 2 > d->links_cap) {
-		size_t cap = d->links_cap ? d->links_cap * 2 : 64;
-		struct link_slot *v = xcalloc(cap, sizeof(*v));
-		for (size_t i = 0; i < d->links_cap; i++) {
-			struct link_slot *s = &d->links[i];
-			if (!s->path)
-				continue;
-			size_t j = link_hash(s->dev, s->ino) & (cap - 1);
-			while (v[j].path)
-				j = (j + 1) & (cap - 1);
-			v[j] = *s;
-		}
-		free(d->links);
-		d->links = v;
-		d->links_cap = cap;
-	}
-	size_t j = link_hash(st->st_dev, st->st_ino) & (d->links_cap - 1);
-	for (; d->links[j].path; j = (j + 1) & (d->links_cap - 1))
-		if (d->links[j].dev == st->st_dev && d->links[j].ino == st->st_ino)
-			return d->links[j].path;
-	d->links[j] = (struct link_slot){ st->st_dev, st->st_ino, xstrdup(path) };
-	d->links_n++;
-	return NULL;
+	char *copy = xstrdup(path);
+	const char *first = cn_inomap_get_or_put(&d->links, st->st_dev, st->st_ino, copy);
+	if (first)
+		free(copy);
+	return first;
 }
 
 /* ------------------------------------------------------------------ writing entries */
@@ -496,9 +467,7 @@ int cn_diff_dirs(int old_fd, int new_fd, const struct cn_diff_options *o,
 	strbuf_init(&d.xa_new, 0);
 	d.buf = xmalloc(COPY_BUF);
 	int r = diff_dir(&d, old_fd, new_fd);
-	for (size_t i = 0; i < d.links_cap; i++)
-		free(d.links[i].path);
-	free(d.links);
+	cn_inomap_release(&d.links, true);
 	free(d.buf);
 	strbuf_release(&d.path);
 	strbuf_release(&d.scratch);

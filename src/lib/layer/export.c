@@ -2,9 +2,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#define SPOOL_BUF (256u << 10)
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
+#include "base/fd.h"
 #include "lib/layer/export.h"
 #include "lib/layer/tar.h"
 #include "lib/layer/unpack.h"
@@ -14,9 +18,10 @@
  * writes it; `tar -x` then restores directory times right), but each layer's data can only be
  * read in that layer's order. So every layer holding surviving entries gets a cursor (its own
  * stream, opened when first needed), and the walk over the final tree pulls each entry from its
- * layer's cursor. Layers are usually written in tree order themselves, so the cursors only move
- * forward; an entry the cursor has to pass before its turn is written at once (out of order,
- * still complete and correct).
+ * layer's cursor. Layers written in tree order (most tools sort) are read straight through; an
+ * entry a cursor must pass before its turn (a layer in readdir order) is spooled: its header
+ * kept in memory, its data in an unnamed temporary file in the store's state directory, until
+ * the walk reaches it.
  */
 
 /* An inode to write: entry `entry` of its layer, under the name `primary` (its first in tree
@@ -25,6 +30,8 @@ struct pending {
 	uint64_t entry;
 	const struct cn_tree_node *primary;
 	bool done;
+	struct archive_entry *spooled; /* passed early: its header, data at spool_off */
+	uint64_t spool_off;
 };
 
 struct cursor {
@@ -38,6 +45,9 @@ struct cursor {
 
 struct exporter {
 	struct cn_store *s;
+	int spool_fd; /* -1 until needed */
+	uint64_t spool_size;
+	char *buf;
 	const struct cn_manifest *m;
 	struct cn_tar_writer *w;
 	struct cn_error *err;
@@ -122,7 +132,73 @@ static int write_pending(struct exporter *x, struct cursor *c, struct archive_en
 	return r;
 }
 
-/* Moves layer l's cursor past the entry of `target`, writing every pending entry it passes. */
+/* Keeps an entry met before its turn: header in memory, data appended to the spool file. */
+static int spool(struct exporter *x, struct cursor *c, struct archive_entry *e, struct pending *p)
+{
+	if (x->spool_fd < 0) {
+		x->spool_fd = cn_store_tmpfile(x->s);
+		if (x->spool_fd < 0)
+			return cn_error_errno(x->err, x->spool_fd, "cannot create a spool file");
+		x->buf = xmalloc(SPOOL_BUF);
+	}
+	p->spooled = archive_entry_clone(e);
+	if (!p->spooled)
+		abort();
+	p->spool_off = x->spool_size;
+	int64_t size = archive_entry_filetype(e) == AE_IFREG ? archive_entry_size(e) : 0;
+	const void *buf;
+	size_t len;
+	int64_t off, pos = 0;
+	int r;
+	while (size && (r = cn_tar_data(c->tar, &buf, &len, &off, x->err)) > 0) {
+		/* holes of sparse files are written as zeros: the spool is not sparse-aware */
+		for (; pos < off; pos += (int64_t)MIN((int64_t)SPOOL_BUF, off - pos)) {
+			size_t k = (size_t)MIN((int64_t)SPOOL_BUF, off - pos);
+			memset(x->buf, 0, k);
+			if ((r = cn_write_full(x->spool_fd, x->buf, k)) < 0)
+				return cn_error_errno(x->err, r, "spool file");
+		}
+		if ((r = cn_write_full(x->spool_fd, buf, len)) < 0)
+			return cn_error_errno(x->err, r, "spool file");
+		pos = off + (int64_t)len;
+	}
+	if (size && r < 0)
+		return r;
+	if (pos < size && ftruncate(x->spool_fd, (off_t)(x->spool_size + (uint64_t)size)) < 0)
+		return cn_error_errno(x->err, -errno, "spool file");
+	x->spool_size += (uint64_t)size;
+	if (lseek(x->spool_fd, (off_t)x->spool_size, SEEK_SET) < 0)
+		return cn_error_errno(x->err, -errno, "spool file");
+	return 0;
+}
+
+/* Writes a spooled entry at its turn. */
+static int unspool(struct exporter *x, struct pending *p)
+{
+	struct archive_entry *e = p->spooled;
+	strbuf_reset(&x->path);
+	cn_tree_path(p->primary, &x->path);
+	archive_entry_set_pathname(e, x->path.buf + 1);
+	archive_entry_set_hardlink(e, NULL);
+	int64_t size = archive_entry_filetype(e) == AE_IFREG ? archive_entry_size(e) : 0;
+	archive_entry_set_size(e, size);
+	int r = cn_tar_writer_header(x->w, e, x->err);
+	for (int64_t done = 0; r >= 0 && done < size;) {
+		size_t k = (size_t)MIN((int64_t)SPOOL_BUF, size - done);
+		ssize_t n = pread(x->spool_fd, x->buf, k, (off_t)(p->spool_off + (uint64_t)done));
+		if (n <= 0)
+			return cn_error_errno(x->err, n < 0 ? -errno : -EIO, "spool file");
+		r = cn_tar_writer_data(x->w, x->buf, (size_t)n, x->err);
+		done += n;
+	}
+	archive_entry_free(e);
+	p->spooled = NULL;
+	p->done = true;
+	return r;
+}
+
+/* Moves layer l's cursor to the entry of `target` and writes it; entries it passes on the way
+ * that are still to come in tree order are spooled. */
 static int advance(struct exporter *x, size_t l, struct pending *target)
 {
 	struct cursor *c = &x->c[l];
@@ -142,7 +218,8 @@ static int advance(struct exporter *x, size_t l, struct pending *target)
 		uint64_t ordinal = c->ordinal++;
 		if (c->next < c->n && c->v[c->next].entry == ordinal) {
 			struct pending *p = &c->v[c->next++];
-			if (!p->done && (r = write_pending(x, c, e, p)) < 0)
+			r = p == target ? write_pending(x, c, e, p) : spool(x, c, e, p);
+			if (r < 0)
 				return r;
 		}
 	}
@@ -194,9 +271,7 @@ static int emit(void *userdata, const struct cn_tree_node *n, unsigned depth)
 	struct pending *p = ino->aux;
 	if (p->primary != n)
 		return write_link(x, n, p);
-	if (p->done)
-		return 0; /* written early, when its layer's cursor passed it */
-	int r = advance(x, ino->layer, p);
+	int r = p->spooled ? unspool(x, p) : advance(x, ino->layer, p);
 	if (r < 0) {
 		char label[CN_LAYER_LABEL_MAX];
 		cn_layer_label(label, sizeof(label), ino->layer, x->m->n_layers,
@@ -217,6 +292,7 @@ int cn_export_image(struct cn_store *s, const struct cn_resolved *img, struct cn
 
 	struct exporter x = {
 		.s = s,
+		.spool_fd = -1,
 		.m = m,
 		.w = w,
 		.err = err,
@@ -234,8 +310,13 @@ int cn_export_image(struct cn_store *s, const struct cn_resolved *img, struct cn
 	r = cn_tree_walk(t->root, emit, &x);
 	for (size_t l = 0; l < m->n_layers; l++) {
 		cursor_close(&x.c[l]);
+		for (size_t i = 0; i < x.c[l].n; i++)
+			archive_entry_free(x.c[l].v[i].spooled);
 		free(x.c[l].v);
 	}
+	if (x.spool_fd >= 0)
+		close(x.spool_fd);
+	free(x.buf);
 	free(x.c);
 	strbuf_release(&x.path);
 	strbuf_release(&x.target);

@@ -74,3 +74,57 @@ void cn_pathset_release(struct cn_pathset *s)
 	free(s->slots);
 	*s = (struct cn_pathset){ 0 };
 }
+
+static size_t ino_hash(dev_t dev, ino_t ino)
+{
+	return (size_t)(((uint64_t)dev * 0x9e3779b97f4a7c15ull) ^
+			((uint64_t)ino * 0xc2b2ae3d27d4eb4full));
+}
+
+static void inomap_grow(struct cn_inomap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 64;
+	struct cn_inomap_slot *v = xcalloc(cap, sizeof(*v));
+	for (size_t i = 0; i < m->cap; i++) {
+		struct cn_inomap_slot *s = &m->slots[i];
+		if (!s->value)
+			continue;
+		size_t j = ino_hash(s->dev, s->ino) & (cap - 1);
+		while (v[j].value)
+			j = (j + 1) & (cap - 1);
+		v[j] = *s;
+	}
+	free(m->slots);
+	m->slots = v;
+	m->cap = cap;
+}
+
+void *cn_inomap_get_or_put(struct cn_inomap *m, dev_t dev, ino_t ino, void *value)
+{
+	if ((m->n + 1) * 2 > m->cap)
+		inomap_grow(m);
+	size_t j = ino_hash(dev, ino) & (m->cap - 1);
+	for (; m->slots[j].value; j = (j + 1) & (m->cap - 1))
+		if (m->slots[j].dev == dev && m->slots[j].ino == ino)
+			return m->slots[j].value;
+	m->slots[j] = (struct cn_inomap_slot){ dev, ino, value };
+	m->n++;
+	return NULL;
+}
+
+void cn_inomap_clear(struct cn_inomap *m, bool free_values)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		if (free_values)
+			free(m->slots[i].value);
+		m->slots[i].value = NULL;
+	}
+	m->n = 0;
+}
+
+void cn_inomap_release(struct cn_inomap *m, bool free_values)
+{
+	cn_inomap_clear(m, free_values);
+	free(m->slots);
+	*m = (struct cn_inomap){ 0 };
+}

@@ -23,7 +23,7 @@
 /* Unverified streams are read several at a time (export): a smaller ring each. */
 #define STREAM_LIGHT_SLOTS     2
 #define STREAM_LIGHT_SLOT_SIZE (256u << 10)
-#define STREAM_IN_SIZE	 (256u << 10)
+#define STREAM_IN_SIZE	       (256u << 10)
 
 struct cn_layer_stream {
 	int fd;

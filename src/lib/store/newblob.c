@@ -18,6 +18,20 @@ struct cn_blob_new {
 	int64_t size;
 };
 
+int cn_store_tmpfile(struct cn_store *s)
+{
+	int fd = openat(s->state_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
+		return fd < 0 ? -errno : fd;
+	/* A filesystem without O_TMPFILE: a named file, unlinked at once. */
+	struct cn_tmpfile t = CN_TMPFILE_INIT;
+	int r = cn_tmpfile_open(&t, s->state_fd, "spool");
+	if (r < 0)
+		return r;
+	(void)unlinkat(s->state_fd, t.name, 0);
+	return t.fd;
+}
+
 int cn_store_blob_create(struct cn_store *s, struct cn_blob_new **ret, struct cn_error *err)
 {
 	struct cn_blob_new *b = xcalloc(1, sizeof(*b));

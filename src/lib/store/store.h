@@ -93,6 +93,10 @@ static inline void cn_blob_new_freep(struct cn_blob_new **b)
 }
 #define cleanup_blob_new __attribute__((cleanup(cn_blob_new_freep)))
 
+/* An unnamed temporary file in ROOT/state (O_TMPFILE: gone when closed), for spooling data too
+ * large for memory. Returns the fd or -errno. */
+int cn_store_tmpfile(struct cn_store *s);
+
 /* --- tags (index.json entries named by org.opencontainers.image.ref.name) --- */
 
 struct cn_store_tag {
