@@ -38,6 +38,13 @@ char *cli_store_root(const struct cli_context *ctx);
 /* Opens the store at cli_store_root() (see cn_store_open() for flags and errors). */
 int cli_store_open(const struct cli_context *ctx, unsigned flags, struct cn_store **ret,
 		   struct cn_error *err);
+struct cn_resolved;
+/*
+ * For commands that read one image: opens the store (holding gc off while we read its blobs)
+ * and resolves `spec`. Returns 0, or prints the error and returns 1.
+ */
+int cli_open_image(struct cli_context *ctx, const char *spec, struct cn_store **ret_store,
+		   struct cn_resolved *ret_img);
 /* True when `s` is "json" (for --format). Unknown formats are a usage error: returns -1. */
 int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 

@@ -45,11 +45,9 @@ int cmd_export(struct cli_context *ctx, int argc, char **argv)
 	struct cn_error err = CN_ERROR_INIT;
 	cleanup_store struct cn_store *store = NULL;
 	cleanup_resolved struct cn_resolved img = { 0 };
-	int r = cli_store_open(ctx, CN_STORE_WRITE, &store, &err);
-	if (r >= 0)
-		r = cn_store_resolve(store, spec, &img, &err);
-	if (r < 0)
-		return cli_fail(ctx, r, &err);
+	if (cli_open_image(ctx, spec, &store, &img) != 0)
+		return 1;
+	int r;
 
 	struct cli_output out;
 	if (cli_output_open(ctx, output, &out) != 0)

@@ -128,11 +128,9 @@ int cmd_layers(struct cli_context *ctx, int argc, char **argv)
 	struct cn_error err = CN_ERROR_INIT;
 	cleanup_store struct cn_store *store = NULL;
 	cleanup_resolved struct cn_resolved img = { 0 };
-	int r = cli_store_open(ctx, CN_STORE_WRITE, &store, &err);
-	if (r >= 0)
-		r = cn_store_resolve(store, argv[optind], &img, &err);
-	if (r < 0)
-		return cli_fail(ctx, r, &err);
+	if (cli_open_image(ctx, argv[optind], &store, &img) != 0)
+		return 1;
+	int r;
 	size_t n = img.manifest->n_layers;
 	cleanup_free struct cn_tree_layer_stats *st = xcalloc(n ? n : 1, sizeof(*st));
 	cleanup_tree struct cn_tree *t = NULL;

@@ -122,11 +122,9 @@ int cmd_unpack(struct cli_context *ctx, int argc, char **argv)
 	struct cn_error err = CN_ERROR_INIT;
 	cleanup_store struct cn_store *store = NULL;
 	cleanup_resolved struct cn_resolved img = { 0 };
-	int r = cli_store_open(ctx, CN_STORE_WRITE, &store, &err);
-	if (r >= 0)
-		r = cn_store_resolve(store, spec, &img, &err);
-	if (r < 0)
-		return cli_fail(ctx, r, &err);
+	if (cli_open_image(ctx, spec, &store, &img) != 0)
+		return 1;
+	int r;
 
 	bool created;
 	cleanup_close int fd = -1;

@@ -11,6 +11,7 @@
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "cli/cli.h"
+#include "lib/store/resolve.h"
 #include "lib/store/store.h"
 
 static const struct cli_command commands[] = {
@@ -110,6 +111,16 @@ int cli_store_open(const struct cli_context *ctx, unsigned flags, struct cn_stor
 {
 	cleanup_free char *root = cli_store_root(ctx);
 	return cn_store_open(root, flags, ret, err);
+}
+
+int cli_open_image(struct cli_context *ctx, const char *spec, struct cn_store **ret_store,
+		   struct cn_resolved *ret_img)
+{
+	struct cn_error err = CN_ERROR_INIT;
+	int r = cli_store_open(ctx, CN_STORE_WRITE, ret_store, &err);
+	if (r >= 0)
+		r = cn_store_resolve(*ret_store, spec, ret_img, &err);
+	return r < 0 ? cli_fail(ctx, r, &err) : 0;
 }
 
 int main(int argc, char **argv)

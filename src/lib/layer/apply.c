@@ -56,7 +56,7 @@ struct cn_applier {
 	bool parent_setgid; /* that of the current entry's parent */
 
 	/* per entry */
-	struct strbuf path, target, msg;
+	struct strbuf path, target;
 };
 
 static int openat2_in_root(int rootfd, const char *path, uint64_t flags)
@@ -83,7 +83,6 @@ struct cn_applier *cn_applier_new(int rootfd, const struct cn_apply_options *o)
 	strbuf_init(&a->cached_path, 0);
 	strbuf_init(&a->path, 0);
 	strbuf_init(&a->target, 0);
-	strbuf_init(&a->msg, 0);
 	return a;
 }
 
@@ -122,7 +121,6 @@ struct cn_applier *cn_applier_free(struct cn_applier *a)
 	strbuf_release(&a->cached_path);
 	strbuf_release(&a->path);
 	strbuf_release(&a->target);
-	strbuf_release(&a->msg);
 	free(a);
 	return NULL;
 }
@@ -677,25 +675,18 @@ static int apply_whiteout(struct cn_applier *a, enum cn_whiteout kind, const cha
 static int apply_entry(struct cn_applier *a, struct cn_tar *t, struct archive_entry *e,
 		       struct cn_error *err)
 {
-	const char *name = archive_entry_pathname(e);
-	if (!name)
-		return cn_error_set(err, -EINVAL, "entry without a name");
-	int r = cn_layer_path_clean(name, &a->path);
+	struct cn_layer_name n;
+	int r = cn_layer_name_parse(e, &a->path, &n, err);
 	if (r < 0)
-		return cn_error_set(err, r, r == -ENAMETOOLONG ? "name too long" : "empty name");
-
-	const char *path = a->path.buf;
-	const char *slash = strrchr(path, '/');
-	size_t dir_len = slash ? (size_t)(slash - path) : 0;
-	const char *base = slash ? slash + 1 : path;
+		return r;
+	const char *path = n.path, *base = n.base;
+	size_t dir_len = n.dir_len;
 	const char *link = archive_entry_hardlink(e);
 	mode_t type = archive_entry_filetype(e);
 
 	a->parent_setgid = false;
 	if (!a->path.len) {
-		/* The root itself: a directory entry sets its metadata; nothing replaces it. */
-		if (link || type != AE_IFDIR)
-			return cn_error_set(err, -EINVAL, "cannot replace the root directory");
+		/* The root itself: its metadata; nothing replaces it. */
 		drop_other_xattrs(a->rootfd, e);
 		r = set_metadata_fd(a, a->rootfd, e, true);
 		if (r < 0)
@@ -705,16 +696,12 @@ static int apply_entry(struct cn_applier *a, struct cn_tar *t, struct archive_en
 		add_dirtime(a, "", 0, ts, true);
 		return 0;
 	}
-
-	const char *wh_target = NULL;
-	enum cn_whiteout wh = cn_whiteout_parse(base, &wh_target);
+	enum cn_whiteout wh = n.whiteout;
 	if (wh == CN_WHITEOUT_META)
 		return 0;
-	if (wh == CN_WHITEOUT_INVALID)
-		return cn_error_set(err, -EINVAL, "invalid whiteout");
 	cleanup_free char *dir = xstrndup(path, dir_len);
 	if (wh != CN_WHITEOUT_NONE)
-		return apply_whiteout(a, wh, dir, dir_len, wh_target, err);
+		return apply_whiteout(a, wh, dir, dir_len, n.whiteout_target, err);
 
 	int pfd = parent_fd(a, dir, dir_len);
 	a->parent_setgid = pfd >= 0 && a->cached_setgid;
@@ -794,10 +781,7 @@ int cn_applier_apply(struct cn_applier *a, struct cn_layer_stream *s, struct cn_
 		a->stats.entries++;
 		r = apply_entry(a, t, e, err);
 		if (r < 0) {
-			const char *name = archive_entry_pathname(e);
-			strbuf_reset(&a->msg);
-			cn_layer_quote(&a->msg, name ? name : "");
-			cn_error_prefix(err, r, "entry %s", a->msg.buf);
+			cn_layer_entry_error(err, r, e);
 			break;
 		}
 	}

@@ -143,6 +143,43 @@ enum cn_whiteout cn_whiteout_parse(const char *base, const char **ret_target)
 	return CN_WHITEOUT_FILE;
 }
 
+int cn_layer_name_parse(struct archive_entry *e, struct strbuf *buf, struct cn_layer_name *ret,
+			struct cn_error *err)
+{
+	const char *name = archive_entry_pathname(e);
+	if (!name)
+		return cn_error_set(err, -EINVAL, "entry without a name");
+	int r = cn_layer_path_clean(name, buf);
+	if (r < 0)
+		return cn_error_set(err, r, r == -ENAMETOOLONG ? "name too long" : "empty name");
+	const char *slash = strrchr(buf->buf, '/');
+	*ret = (struct cn_layer_name){
+		.path = buf->buf,
+		.dir_len = slash ? (size_t)(slash - buf->buf) : 0,
+		.base = slash ? slash + 1 : buf->buf,
+	};
+	if (!buf->len) {
+		if (archive_entry_hardlink(e) || archive_entry_filetype(e) != AE_IFDIR)
+			return cn_error_set(err, -EINVAL, "cannot replace the root directory");
+		return 0;
+	}
+	ret->whiteout = cn_whiteout_parse(ret->base, &ret->whiteout_target);
+	if (ret->whiteout == CN_WHITEOUT_INVALID)
+		return cn_error_set(err, -EINVAL, "invalid whiteout");
+	return 0;
+}
+
+int cn_layer_entry_error(struct cn_error *err, int r, struct archive_entry *e)
+{
+	const char *name = archive_entry_pathname(e);
+	struct strbuf q;
+	strbuf_init(&q, 64);
+	cn_layer_quote(&q, name ? name : "");
+	cn_error_prefix(err, r, "entry %s", q.buf);
+	strbuf_release(&q);
+	return r;
+}
+
 void cn_layer_quote(struct strbuf *sb, const char *s)
 {
 	size_t n = 0;

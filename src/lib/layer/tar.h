@@ -63,6 +63,25 @@ enum cn_whiteout {
  * is the name it deletes (a pointer into base). */
 enum cn_whiteout cn_whiteout_parse(const char *base, const char **ret_target);
 
+/* An entry's name cleaned and classified: what the applier and the in-memory tree share. */
+struct cn_layer_name {
+	const char *path; /* cleaned; "" is the root (it points into the caller's strbuf) */
+	size_t dir_len;	  /* the parent directory is path[0, dir_len) */
+	const char *base; /* the last component */
+	enum cn_whiteout whiteout;
+	const char *whiteout_target; /* CN_WHITEOUT_FILE: the name it deletes */
+};
+
+/*
+ * Cleans entry e's name into `buf` and classifies it. An entry for the root itself must be a
+ * directory. Returns 0, or a negative errno with err set ("name too long", "invalid
+ * whiteout", "cannot replace the root directory").
+ */
+int cn_layer_name_parse(struct archive_entry *e, struct strbuf *buf, struct cn_layer_name *ret,
+			struct cn_error *err);
+/* Prefixes err with "entry 'NAME'" (quoted as cn_layer_quote() does); returns r. */
+int cn_layer_entry_error(struct cn_error *err, int r, struct archive_entry *e);
+
 /* Appends `s` for an error message in single quotes, control characters, DEL, backslashes and
  * quotes escaped (a hostile name cannot break the one-line error), cut after 200 bytes. */
 void cn_layer_quote(struct strbuf *sb, const char *s);

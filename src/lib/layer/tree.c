@@ -24,7 +24,7 @@ struct tree_apply {
 	cn_tree_observer_fn observe;
 	void *userdata;
 	struct cn_tree_layer_stats *st;
-	struct strbuf path, target, quoted;
+	struct strbuf path, target;
 };
 
 static struct cn_tree_inode *inode_new(mode_t mode)
@@ -386,37 +386,28 @@ static int tree_entry(struct tree_apply *a, struct cn_tar *tar, struct archive_e
 		      uint64_t ordinal, struct cn_error *err)
 {
 	struct cn_tree *t = a->t;
-	const char *name = archive_entry_pathname(e);
-	if (!name)
-		return cn_error_set(err, -EINVAL, "entry without a name");
-	int r = cn_layer_path_clean(name, &a->path);
+	struct cn_layer_name name;
+	int r = cn_layer_name_parse(e, &a->path, &name, err);
 	if (r < 0)
-		return cn_error_set(err, r, r == -ENAMETOOLONG ? "name too long" : "empty name");
-	const char *path = a->path.buf, *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	size_t dir_len = slash ? (size_t)(slash - path) : 0;
+		return r;
+	const char *path = name.path, *base = name.base;
+	size_t dir_len = name.dir_len;
 	const char *link = archive_entry_hardlink(e);
 	mode_t type = archive_entry_filetype(e);
 
 	if (!a->path.len) {
-		if (link || type != AE_IFDIR)
-			return cn_error_set(err, -EINVAL, "cannot replace the root directory");
 		set_inode_meta(a, t->root->ino, e, ordinal);
 		return 0;
 	}
-
-	const char *wh_target = NULL;
-	enum cn_whiteout wh = cn_whiteout_parse(base, &wh_target);
+	enum cn_whiteout wh = name.whiteout;
 	if (wh == CN_WHITEOUT_META)
 		return 0;
-	if (wh == CN_WHITEOUT_INVALID)
-		return cn_error_set(err, -EINVAL, "invalid whiteout");
 	unsigned hops = 0;
 	int e_walk = 0;
 	if (wh != CN_WHITEOUT_NONE) {
 		struct cn_tree_node *dir =
 			walk_dir(t, t->root, path, dir_len, NULL, &hops, &e_walk);
-		return dir ? tree_whiteout(a, dir, wh, wh_target) : 0;
+		return dir ? tree_whiteout(a, dir, wh, name.whiteout_target) : 0;
 	}
 
 	struct cn_tree_node *dir = walk_dir(t, t->root, path, dir_len, a, &hops, &e_walk);
@@ -493,7 +484,6 @@ int cn_tree_apply(struct cn_tree *t, struct cn_layer_stream *s, cn_tree_observer
 	t->n_layers++;
 	strbuf_init(&a.path, 0);
 	strbuf_init(&a.target, 0);
-	strbuf_init(&a.quoted, 0);
 
 	cleanup_tar struct cn_tar *tar = cn_tar_open(s);
 	struct archive_entry *e;
@@ -502,9 +492,7 @@ int cn_tree_apply(struct cn_tree *t, struct cn_layer_stream *s, cn_tree_observer
 	while ((r = cn_tar_next(tar, &e, err)) > 0) {
 		r = tree_entry(&a, tar, e, ordinal++, err);
 		if (r < 0) {
-			const char *name = archive_entry_pathname(e);
-			cn_layer_quote(&a.quoted, name ? name : "");
-			cn_error_prefix(err, r, "entry %s", a.quoted.buf);
+			cn_layer_entry_error(err, r, e);
 			break;
 		}
 	}
@@ -513,7 +501,6 @@ int cn_tree_apply(struct cn_tree *t, struct cn_layer_stream *s, cn_tree_observer
 		r = cn_layer_stream_finish(s, NULL, &st.size, err);
 	strbuf_release(&a.path);
 	strbuf_release(&a.target);
-	strbuf_release(&a.quoted);
 	if (ret_stats)
 		*ret_stats = st;
 	return r;
