@@ -610,4 +610,25 @@ assert_contains "$IT_STDOUT" "corrupt" "fsck says what is wrong"
 assert_ok cairn unpack -q new:1 after-corrupt
 assert_same_tree new.sum after-corrupt "new:1 still unpacks"
 
+# ------------------------------------------------------------------ verified diff_ids
+# A full read records each layer's checked diff_id (state/diffids/<algo>-<hex>), so the next
+# unpack does not hash it again; a record that does not match the config is not trusted; gc
+# drops the records of blobs it deletes.
+ndig=$(cairn inspect --raw new:1 | jq -r '.layers[-1].digest')
+rec="$STORE/state/diffids/${ndig/:/-}"
+assert_eq "$(cat "$rec")" "$(cairn inspect new:1 | jq -r '.[0].RootFS.Layers[-1]')" \
+	"diff_id recorded for new:1's top layer after unpack"
+printf 'sha256:%064d' 0 >"$rec" # a wrong record: the config's diff_id is not vouched for
+assert_ok cairn unpack -q new:1 after-bad-record
+assert_same_tree new.sum after-bad-record "unpack with a wrong diff_id record"
+assert_eq "$(cat "$rec")" "$(cairn inspect new:1 | jq -r '.[0].RootFS.Layers[-1]')" \
+	"the record is rewritten once the layer is hashed again"
+assert_ok cairn rmi new:1
+assert_ok cairn gc
+[ ! -e "$rec" ] || it_fail "gc kept the diff_id record of a deleted blob"
+for r in "$STORE"/state/diffids/*; do
+	b=$(basename "$r")
+	[ -e "$STORE/blobs/${b%%-*}/${b#*-}" ] || it_fail "gc kept diff_id record $b without its blob"
+done
+
 echo "layer commands: OK"

@@ -204,7 +204,7 @@ static int advance(struct exporter *x, size_t l, struct pending *target)
 	struct cursor *c = &x->c[l];
 	int r;
 	if (!c->st) {
-		r = cn_layer_open(x->s, &x->m->layers[l], false, &c->st, x->err);
+		r = cn_layer_open(x->s, &x->m->layers[l], CN_LAYER_STREAM_LIGHT, &c->st, x->err);
 		if (r < 0)
 			return r;
 		c->tar = cn_tar_open(c->st);

@@ -20,7 +20,7 @@
 
 #define STREAM_SLOTS	 6 /* at most */
 #define STREAM_SLOT_SIZE (1u << 20)
-/* Unverified streams are read several at a time (export): a smaller ring each. */
+/* CN_LAYER_STREAM_LIGHT: for readers with several streams open at once (export). */
 #define STREAM_LIGHT_SLOTS     2
 #define STREAM_LIGHT_SLOT_SIZE (256u << 10)
 #define STREAM_IN_SIZE	       (256u << 10)
@@ -295,8 +295,10 @@ static void *hasher(void *arg)
 	return NULL;
 }
 
-static int stream_open(int fd, bool hash, struct cn_layer_stream **ret, struct cn_error *err)
+int cn_layer_stream_open_flags(int fd, unsigned flags, struct cn_layer_stream **ret,
+			       struct cn_error *err)
 {
+	bool hash = flags & CN_LAYER_STREAM_HASH, light = flags & CN_LAYER_STREAM_LIGHT;
 	struct cn_layer_stream *s = xcalloc(1, sizeof(*s));
 	int r;
 
@@ -328,8 +330,8 @@ static int stream_open(int fd, bool hash, struct cn_layer_stream **ret, struct c
 		}
 		s->zs_last = 1; /* inside a frame until the first one ends */
 	}
-	s->n_slots = hash ? STREAM_SLOTS : STREAM_LIGHT_SLOTS;
-	s->slot_size = hash ? STREAM_SLOT_SIZE : STREAM_LIGHT_SLOT_SIZE;
+	s->n_slots = light ? STREAM_LIGHT_SLOTS : STREAM_SLOTS;
+	s->slot_size = light ? STREAM_LIGHT_SLOT_SIZE : STREAM_SLOT_SIZE;
 	for (size_t i = 0; i < s->n_slots; i++)
 		s->slot[i] = xmalloc(s->slot_size);
 
@@ -358,12 +360,7 @@ fail:
 
 int cn_layer_stream_open(int fd, struct cn_layer_stream **ret, struct cn_error *err)
 {
-	return stream_open(fd, true, ret, err);
-}
-
-int cn_layer_stream_open_unverified(int fd, struct cn_layer_stream **ret, struct cn_error *err)
-{
-	return stream_open(fd, false, ret, err);
+	return cn_layer_stream_open_flags(fd, CN_LAYER_STREAM_HASH, ret, err);
 }
 
 ssize_t cn_layer_stream_next(struct cn_layer_stream *s, const void **ret, struct cn_error *err)
@@ -436,6 +433,11 @@ int cn_layer_stream_finish(struct cn_layer_stream *s, struct cn_digest *ret_diff
 enum cn_compression cn_layer_stream_compression(const struct cn_layer_stream *s)
 {
 	return s->compression;
+}
+
+bool cn_layer_stream_hashed(const struct cn_layer_stream *s)
+{
+	return s->hashing;
 }
 
 struct cn_layer_stream *cn_layer_stream_free(struct cn_layer_stream *s)

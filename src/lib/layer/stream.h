@@ -39,9 +39,14 @@ struct cn_layer_stream;
  * free, or here on failure). The thread keeps a few MiB of decompressed data ahead of the reader.
  */
 int cn_layer_stream_open(int fd, struct cn_layer_stream **ret, struct cn_error *err);
-/* The same without hashing, for readers that do not check the diff_id (the second pass of an
- * export): cn_layer_stream_finish() then gives no digest. */
-int cn_layer_stream_open_unverified(int fd, struct cn_layer_stream **ret, struct cn_error *err);
+enum cn_layer_stream_flags {
+	CN_LAYER_STREAM_HASH = 1 << 0,	/* hash the output (cn_layer_stream_open() does) */
+	CN_LAYER_STREAM_LIGHT = 1 << 1, /* a small ring, for readers keeping several open */
+};
+/* cn_layer_stream_open() with flags: without CN_LAYER_STREAM_HASH, cn_layer_stream_finish()
+ * gives no digest. */
+int cn_layer_stream_open_flags(int fd, unsigned flags, struct cn_layer_stream **ret,
+			       struct cn_error *err);
 /*
  * The next block of uncompressed bytes: returns its length, 0 at the end of the stream, or a
  * negative errno with err set (-EBADMSG for corrupt or truncated data). The block stays valid
@@ -55,6 +60,8 @@ ssize_t cn_layer_stream_next(struct cn_layer_stream *s, const void **ret, struct
 int cn_layer_stream_finish(struct cn_layer_stream *s, struct cn_digest *ret_diff_id,
 			   uint64_t *ret_size, struct cn_error *err);
 enum cn_compression cn_layer_stream_compression(const struct cn_layer_stream *s);
+/* False for streams opened without CN_LAYER_STREAM_HASH. */
+bool cn_layer_stream_hashed(const struct cn_layer_stream *s);
 /* Stops the thread (if running) and frees the stream. */
 struct cn_layer_stream *cn_layer_stream_free(struct cn_layer_stream *s);
 

@@ -36,7 +36,7 @@ void cn_layer_label(char *buf, size_t size, size_t index, size_t n, const struct
 	snprintf(buf, size, "layer %zu/%zu %.19s", index + 1, n, d->str);
 }
 
-int cn_layer_open(struct cn_store *s, const struct cn_descriptor *d, bool verify,
+int cn_layer_open(struct cn_store *s, const struct cn_descriptor *d, unsigned flags,
 		  struct cn_layer_stream **ret, struct cn_error *err)
 {
 	if (!cn_media_type_is_layer(d->media_type))
@@ -50,27 +50,45 @@ int cn_layer_open(struct cn_store *s, const struct cn_descriptor *d, bool verify
 				    d->digest.str);
 	if (fd < 0)
 		return cn_error_errno(err, fd, "cannot open blob %s", d->digest.str);
-	return verify ? cn_layer_stream_open(fd, ret, err)
-		      : cn_layer_stream_open_unverified(fd, ret, err);
+	return cn_layer_stream_open_flags(fd, flags, ret, err);
 }
 
-int cn_layer_check_diff_id(struct cn_layer_stream *st, const struct cn_image_config *c,
-			   size_t index, struct cn_error *err)
+/* The config's diff_id for layer `index`, or NULL (none, or not sha256: not checked). */
+static const struct cn_digest *want_diff_id(const struct cn_resolved *img, size_t index)
+{
+	const struct cn_image_config *c = img->config;
+	if (!c || index >= c->n_diff_ids || c->diff_ids[index].algo != CN_DIGEST_SHA256)
+		return NULL;
+	return &c->diff_ids[index];
+}
+
+int cn_image_layer_open(struct cn_store *s, const struct cn_resolved *img, size_t index,
+			struct cn_layer_stream **ret, struct cn_error *err)
+{
+	const struct cn_descriptor *d = &img->manifest->layers[index];
+	const struct cn_digest *want = want_diff_id(img, index);
+	struct cn_digest known;
+	bool checked = want && cn_store_get_diff_id(s, &d->digest, &known) == 1 &&
+		       cn_digest_equal(&known, want);
+	return cn_layer_open(s, d, want && !checked ? CN_LAYER_STREAM_HASH : 0, ret, err);
+}
+
+int cn_image_layer_finish(struct cn_store *s, const struct cn_resolved *img, size_t index,
+			  struct cn_layer_stream *st, struct cn_error *err)
 {
 	struct cn_digest got;
 	int r = cn_layer_stream_finish(st, &got, NULL, err);
-	if (r < 0)
+	if (r < 0 || !cn_layer_stream_hashed(st))
 		return r;
-	if (!c || index >= c->n_diff_ids)
+	const struct cn_digest *want = want_diff_id(img, index);
+	if (!want)
 		return 0;
-	const struct cn_digest *want = &c->diff_ids[index];
-	if (want->algo != got.algo)
-		return 0; /* a sha512 diff_id: not checked (no image tool writes one) */
 	if (!cn_digest_equal(want, &got))
 		return cn_error_set(err, -EBADMSG,
 				    "uncompressed content does not match the config's diff_id "
 				    "(want %s, got %s)",
 				    want->str, got.str);
+	cn_store_put_diff_id(s, &img->manifest->layers[index].digest, &got);
 	return 0;
 }
 
@@ -89,11 +107,11 @@ int cn_unpack_image(struct cn_store *s, const struct cn_resolved *img, int rootf
 		if (o->progress)
 			o->progress(o->userdata, i, m->n_layers, d);
 		cleanup_layer_stream struct cn_layer_stream *st = NULL;
-		r = cn_layer_open(s, d, true, &st, err);
+		r = cn_image_layer_open(s, img, i, &st, err);
 		if (r >= 0)
 			r = cn_applier_apply(a, st, err);
 		if (r >= 0)
-			r = cn_layer_check_diff_id(st, img->config, i, err);
+			r = cn_image_layer_finish(s, img, i, st, err);
 		if (r < 0) {
 			cn_error_prefix(err, r, "%s", label);
 			break;
@@ -114,12 +132,12 @@ int cn_image_tree(struct cn_store *s, const struct cn_resolved *img, size_t n, u
 	for (size_t i = 0; i < n; i++) {
 		const struct cn_descriptor *d = &m->layers[i];
 		cleanup_layer_stream struct cn_layer_stream *st = NULL;
-		int r = cn_layer_open(s, d, true, &st, err);
+		int r = cn_image_layer_open(s, img, i, &st, err);
 		if (r >= 0)
 			r = cn_tree_apply(t, st, i == observe_layer ? observe : NULL, userdata,
 					  ret_stats ? &ret_stats[i] : NULL, err);
 		if (r >= 0)
-			r = cn_layer_check_diff_id(st, img->config, i, err);
+			r = cn_image_layer_finish(s, img, i, st, err);
 		if (r < 0) {
 			char label[CN_LAYER_LABEL_MAX];
 			cn_layer_label(label, sizeof(label), i, m->n_layers, &d->digest);

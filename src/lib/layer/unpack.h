@@ -24,18 +24,24 @@ bool cn_media_type_is_layer(const char *mt);
 bool cn_media_type_is_foreign_layer(const char *mt);
 
 /*
- * Opens layer `d` of an image from the store as a decompressing stream, hashing it for
- * cn_layer_check_diff_id() when `verify`. Errors: -EMEDIUMTYPE (not a filesystem layer),
- * -ENOENT (blob not stored: a foreign layer is named as such).
+ * Opens layer `d` of an image from the store as a decompressing stream (`flags`: see
+ * cn_layer_stream_open_flags()). Errors: -EMEDIUMTYPE (not a filesystem layer), -ENOENT (blob
+ * not stored: a foreign layer is named as such).
  */
-int cn_layer_open(struct cn_store *s, const struct cn_descriptor *d, bool verify,
+int cn_layer_open(struct cn_store *s, const struct cn_descriptor *d, unsigned flags,
 		  struct cn_layer_stream **ret, struct cn_error *err);
 /*
- * Finishes a layer stream and compares its uncompressed digest with diff_ids[index] of the
- * config (when the config has one): -EBADMSG on a mismatch.
+ * Opens layer `index` of `img` for a full read that checks its diff_id: the stream is hashed,
+ * unless the store has recorded that this blob was checked against the same diff_id before.
  */
-int cn_layer_check_diff_id(struct cn_layer_stream *st, const struct cn_image_config *c,
-			   size_t index, struct cn_error *err);
+int cn_image_layer_open(struct cn_store *s, const struct cn_resolved *img, size_t index,
+			struct cn_layer_stream **ret, struct cn_error *err);
+/*
+ * Reads the stream to its end; if it was hashed, compares the digest with the config's
+ * diff_ids[index] (-EBADMSG on a mismatch) and records it in the store.
+ */
+int cn_image_layer_finish(struct cn_store *s, const struct cn_resolved *img, size_t index,
+			  struct cn_layer_stream *st, struct cn_error *err);
 #define CN_LAYER_LABEL_MAX 96
 /* "layer 2/5 sha256:0123456789ab" for error messages (size >= CN_LAYER_LABEL_MAX). */
 void cn_layer_label(char *buf, size_t size, size_t index, size_t n, const struct cn_digest *d);

@@ -25,6 +25,7 @@ struct cn_compressor {
 	struct cn_hasher in_hash, out_hash;
 	uint64_t in_size, out_size;
 	uint8_t *out;
+	size_t out_len; /* uncompressed output waiting in out (few large writes, not many small) */
 	struct isal_zstream *gz;
 	uint8_t *gz_level_buf;
 	ZSTD_CCtx *zs;
@@ -94,7 +95,26 @@ static int compress(struct cn_compressor *z, const void *data, size_t len, bool 
 	case CN_COMPRESSION_NONE:
 		break;
 	}
-	return emit(z, data, len);
+	const uint8_t *p = data;
+	while (len) {
+		size_t k = MIN(len, OUT_SIZE - z->out_len);
+		memcpy(z->out + z->out_len, p, k);
+		z->out_len += k;
+		p += k;
+		len -= k;
+		if (z->out_len == OUT_SIZE) {
+			int r = emit(z, z->out, z->out_len);
+			z->out_len = 0;
+			if (r < 0)
+				return r;
+		}
+	}
+	if (end && z->out_len) {
+		int r = emit(z, z->out, z->out_len);
+		z->out_len = 0;
+		return r;
+	}
+	return 0;
 }
 
 struct cn_compressor *cn_compressor_new(enum cn_compression c, unsigned flags, cn_sink_fn sink,

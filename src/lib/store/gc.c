@@ -151,6 +151,19 @@ static void blob_removed(const char *name, uint64_t size, void *ud)
 		bd->deleted(bd->userdata, &d, size);
 }
 
+/* A diffids record "<algo>-<hex>" stays while its blob does. */
+static bool diff_id_reachable(const char *name, void *ud)
+{
+	struct blob_dir bd = { ud, NULL, NULL, NULL };
+	const char *dash = strchr(name, '-');
+	if (!dash)
+		return false;
+	char algo[16];
+	(void)snprintf(algo, sizeof(algo), "%.*s", (int)(dash - name), name);
+	bd.algo = algo;
+	return blob_reachable(dash + 1, &bd);
+}
+
 static bool keep_none(const char *name, void *ud)
 {
 	(void)name;
@@ -192,7 +205,13 @@ int cn_store_gc_report(struct cn_store *s, bool dry_run, cn_store_deleted_fn del
 		if (pfd >= 0)
 			(void)sweep_dir(pfd, keep_none, NULL, NULL, dry_run, &stats,
 					&stats.partials_deleted);
-		stats.bytes_freed = freed; /* partials are not counted as freed image data */
+		cleanup_close int dfd =
+			openat(s->state_fd, "diffids", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		uint64_t n_records = 0;
+		if (dfd >= 0)
+			(void)sweep_dir(dfd, diff_id_reachable, NULL, &set, dry_run, &stats,
+					&n_records);
+		stats.bytes_freed = freed; /* state is not counted as freed image data */
 	}
 	tdestroy(set.root, free);
 	if (r >= 0 && ret)

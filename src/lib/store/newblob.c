@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -17,6 +18,35 @@ struct cn_blob_new {
 	struct cn_hasher hasher;
 	int64_t size;
 };
+
+static void diff_id_name(const struct cn_digest *blob, char *buf, size_t len)
+{
+	(void)snprintf(buf, len, "%s-%s", cn_digest_algo_name(blob->algo), cn_digest_hex(blob));
+}
+
+int cn_store_get_diff_id(struct cn_store *s, const struct cn_digest *blob, struct cn_digest *ret)
+{
+	char name[CN_DIGEST_STR_MAX + 8], path[CN_DIGEST_STR_MAX + 16];
+	diff_id_name(blob, name, sizeof(name));
+	(void)snprintf(path, sizeof(path), "diffids/%s", name);
+	struct strbuf sb;
+	strbuf_init(&sb, CN_DIGEST_STR_MAX);
+	int r = cn_read_file_at(s->state_fd, path, CN_DIGEST_STR_MAX, &sb);
+	if (r >= 0)
+		r = cn_digest_parse(sb.buf, ret) < 0 ? 0 : 1;
+	strbuf_release(&sb);
+	return r < 0 ? 0 : r;
+}
+
+void cn_store_put_diff_id(struct cn_store *s, const struct cn_digest *blob,
+			  const struct cn_digest *diff_id)
+{
+	char name[CN_DIGEST_STR_MAX + 8];
+	diff_id_name(blob, name, sizeof(name));
+	cleanup_close int dfd = cn_open_dir_at(s->state_fd, "diffids", 1);
+	if (dfd >= 0)
+		(void)cn_write_file_atomic(dfd, name, diff_id->str, strlen(diff_id->str));
+}
 
 int cn_store_tmpfile(struct cn_store *s)
 {

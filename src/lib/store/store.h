@@ -93,6 +93,17 @@ static inline void cn_blob_new_freep(struct cn_blob_new **b)
 }
 #define cleanup_blob_new __attribute__((cleanup(cn_blob_new_freep)))
 
+/*
+ * The diff_id (digest of the uncompressed tar) of layer blob `blob`, recorded once a full read
+ * checked it against an image config (ROOT/state/diffids/<algo>-<hex>). A blob never changes,
+ * so later reads need not hash it again. 1 and *ret when recorded, 0 when not.
+ */
+int cn_store_get_diff_id(struct cn_store *s, const struct cn_digest *blob, struct cn_digest *ret);
+/* Records it (best effort: a failure only means the next read hashes again). gc removes the
+ * records of deleted blobs. */
+void cn_store_put_diff_id(struct cn_store *s, const struct cn_digest *blob,
+			  const struct cn_digest *diff_id);
+
 /* An unnamed temporary file in ROOT/state (O_TMPFILE: gone when closed), for spooling data too
  * large for memory. Returns the fd or -errno. */
 int cn_store_tmpfile(struct cn_store *s);
