@@ -256,37 +256,49 @@ static void remember(struct cn_applier *a, const char *path, size_t len)
 	}
 }
 
+/*
+ * Makes the missing directories of `dir` (cleaned), walking down from the root one component
+ * at a time (linear in the depth, where reopening every prefix from the root would be
+ * quadratic: a layer of a few deep paths could take minutes). A component that is a symlink is
+ * resolved inside the root by the kernel, as everywhere else.
+ */
 static int mkdir_parents(struct cn_applier *a, const char *dir)
 {
 	cleanup_free char *p = xstrdup(dir);
-	for (char *end = p;; end++) {
-		end = strchrnul(end, '/');
+	int fd = fcntl(a->rootfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int r = 0;
+	for (char *c = p;;) {
+		char *end = strchrnul(c, '/');
 		char saved = *end;
-		*end = '\0';
-		int fd = openat2_in_root(a->rootfd, p, O_PATH | O_DIRECTORY);
-		if (fd >= 0) {
-			close(fd);
-		} else if (fd == -ENOENT) {
-			const char *base;
-			int pfd = open_containing(a->rootfd, p, &base);
-			if (pfd < 0)
-				return pfd;
-			/* Implicit parents are 0755 root-owned, as docker makes them (whatever the
-			 * umask). */
-			int r = mkdirat(pfd, base, 0755) < 0 ? -errno : 0;
-			if (r == 0 && fchmodat(pfd, base, 0755, 0) < 0)
+		*end = '\0'; /* c is the component, p the path up to it */
+		int nfd = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 && errno == ENOENT) {
+			/* Implicit parents are 0755 root-owned, as docker makes them (whatever
+			 * the umask). */
+			if (mkdirat(fd, c, 0755) == 0)
+				(void)fchmodat(fd, c, 0755, 0);
+			else if (errno != EEXIST)
 				r = -errno;
-			close(pfd);
-			if (r < 0 && r != -EEXIST)
-				return r;
 			remember(a, p, strlen(p));
-		} else {
-			return fd;
+			nfd = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
+		if (nfd < 0 && r == 0 && (errno == ENOTDIR || errno == ELOOP))
+			nfd = openat2_in_root(a->rootfd, p, O_PATH | O_DIRECTORY); /* a symlink */
+		else if (nfd < 0 && r == 0)
+			nfd = -errno;
+		close(fd);
+		if (r < 0 || nfd < 0)
+			return r < 0 ? r : nfd;
+		fd = nfd;
 		*end = saved;
 		if (!saved)
-			return 0;
+			break;
+		c = end + 1;
 	}
+	close(fd);
+	return 0;
 }
 
 static void add_dirtime(struct cn_applier *a, const char *path, size_t len,
@@ -569,38 +581,53 @@ static int apply_symlink(struct cn_applier *a, int pfd, const char *base, struct
 	return 0;
 }
 
+enum link_failure { LINK_NO_TARGET, LINK_TO_DIR, LINK_FAILED };
+
+/* Links `base` to the file the cleaned target names (inside the root); -errno, err unset. */
+static int link_to(struct cn_applier *a, int pfd, const char *base, enum link_failure *why)
+{
+	const char *tbase;
+	struct stat tst, st;
+	*why = LINK_NO_TARGET;
+	cleanup_close int tfd = open_containing(a->rootfd, a->target.buf, &tbase);
+	if (tfd < 0)
+		return tfd;
+	if (fstatat(tfd, tbase, &tst, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	*why = LINK_TO_DIR;
+	if (S_ISDIR(tst.st_mode))
+		return -EPERM;
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == tst.st_dev &&
+	    st.st_ino == tst.st_ino)
+		return 0; /* already that file */
+	*why = LINK_FAILED;
+	int r = make_room(a, pfd, base);
+	if (r >= 0 && linkat(tfd, tbase, pfd, base, 0) < 0)
+		r = -errno;
+	return r;
+}
+
 static int apply_hardlink(struct cn_applier *a, int pfd, const char *base, const char *link,
 			  struct cn_error *err)
 {
 	int r = cn_layer_path_clean(link, &a->target);
 	if (r < 0 || !a->target.len)
 		return cn_error_set(err, r < 0 ? r : -EINVAL, "invalid hardlink target");
-	const char *tbase;
-	int tfd = open_containing(a->rootfd, a->target.buf, &tbase);
-	if (tfd < 0)
-		return cn_error_errno(err, tfd, "hardlink target %s not found", a->target.buf);
-	struct stat tst, st;
-	if (fstatat(tfd, tbase, &tst, AT_SYMLINK_NOFOLLOW) < 0) {
-		r = -errno;
-		close(tfd);
-		return cn_error_errno(err, r, "hardlink target %s not found", a->target.buf);
+	enum link_failure why;
+	r = link_to(a, pfd, base, &why);
+	if (r < 0) {
+		struct strbuf shown;
+		strbuf_init(&shown, 64);
+		cn_layer_quote(&shown, a->target.buf); /* a name from the layer: one line */
+		if (why == LINK_NO_TARGET)
+			cn_error_errno(err, r, "hardlink target %s not found", shown.buf);
+		else if (why == LINK_TO_DIR)
+			cn_error_set(err, r, "hardlink to a directory (%s)", shown.buf);
+		else
+			cn_error_errno(err, r, "cannot create the hardlink to %s", shown.buf);
+		strbuf_release(&shown);
 	}
-	if (S_ISDIR(tst.st_mode)) {
-		close(tfd);
-		return cn_error_set(err, -EPERM, "hardlink to a directory (%s)", a->target.buf);
-	}
-	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == tst.st_dev &&
-	    st.st_ino == tst.st_ino) {
-		close(tfd);
-		return 0; /* already that file */
-	}
-	r = make_room(a, pfd, base);
-	if (r >= 0 && linkat(tfd, tbase, pfd, base, 0) < 0)
-		r = -errno;
-	close(tfd);
-	if (r < 0)
-		return cn_error_errno(err, r, "cannot create the hardlink to %s", a->target.buf);
-	return 0;
+	return r;
 }
 
 static int apply_node(struct cn_applier *a, int pfd, const char *base, struct archive_entry *e,

@@ -310,10 +310,17 @@ int cn_layer_stream_open_flags(int fd, unsigned flags, struct cn_layer_stream **
 	pthread_cond_init(&s->can_hash, NULL);
 	cn_hasher_init(&s->hasher, CN_DIGEST_SHA256);
 
-	r = refill(s);
-	if (r < 0) {
-		*err = s->err;
-		goto fail;
+	/* Enough bytes to recognise a magic (a pipe may return fewer in one read). */
+	while (s->in_len < 6 && !s->in_eof) {
+		ssize_t n = read(fd, s->in + s->in_len, STREAM_IN_SIZE - s->in_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = cn_error_errno(err, -errno, "reading the layer blob");
+			goto fail;
+		}
+		s->in_len += (size_t)n;
+		s->in_eof = n == 0;
 	}
 	r = cn_compression_detect(s->in, s->in_len, &s->compression, err);
 	if (r < 0)
@@ -344,7 +351,7 @@ int cn_layer_stream_open_flags(int fd, unsigned flags, struct cn_layer_stream **
 		cn_error_errno(err, r, "cannot start the hashing thread");
 		goto fail;
 	}
-	s->hash_thread_running = true;
+	s->hash_thread_running = hash;
 	r = -pthread_create(&s->thread, NULL, producer, s);
 	if (r < 0) {
 		cn_error_errno(err, r, "cannot start the decompression thread");

@@ -419,12 +419,17 @@ static int tree_entry(struct tree_apply *a, struct cn_tar *tar, struct archive_e
 		r = cn_layer_path_clean(link, &a->target);
 		struct cn_tree_node *target =
 			r < 0 || !a->target.len ? NULL : cn_tree_lookup(t, a->target.buf);
-		if (!target)
-			return cn_error_set(err, -ENOENT, "hardlink target %s not found",
-					    r < 0 ? "(invalid)" : a->target.buf);
-		if (is_dir(target))
-			return cn_error_set(err, -EPERM, "hardlink to a directory (%s)",
-					    a->target.buf);
+		if (!target || is_dir(target)) {
+			struct strbuf q; /* a name from the layer: quoted, one line */
+			strbuf_init(&q, 64);
+			cn_layer_quote(&q, r < 0 ? "" : a->target.buf);
+			r = target ? cn_error_set(err, -EPERM, "hardlink to a directory (%s)",
+						  q.buf)
+				   : cn_error_set(err, -ENOENT, "hardlink target %s not found",
+						  q.buf);
+			strbuf_release(&q);
+			return r;
+		}
 		if (old == target || (old && old->ino == target->ino))
 			return 0;
 		struct cn_tree_inode *ino = target->ino;
