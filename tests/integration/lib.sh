@@ -542,3 +542,80 @@ it_check_store_blobs() {
 	done
 	[ "${2:-}" != --nonempty ] || [ "$n" -gt 0 ] || it_fail "store $store has no blobs"
 }
+
+# it_layout_from_tars LAYOUT TAG [--gzip|--zstd|--plain] TAR...: OCI layout (created if missing;
+# other tags kept) with image TAG whose layers are the given tar files in order, stored gzip
+# (default; mtime 0, so the same tar gives the same blob), zstd (the zstd CLI) or plain, with
+# media type application/vnd.oci.image.layer.v1.tar[+gzip|+zstd]. The tars go in as they are:
+# no umoci, nothing normalized, so a layer can be as malformed as its test needs. Config: os
+# linux, architecture amd64, rootfs.diff_ids = sha256 of each uncompressed tar, one history
+# entry per layer (created_by "it_layout_from_tars: NAME", NAME the tar's file name). The
+# index.json entry for TAG (org.opencontainers.image.ref.name) replaces an existing one;
+# blobs are content-addressed, so images share equal layers. The manifest digest is in
+# $IT_MANIFEST_DIGEST.
+it_layout_from_tars() {
+	local layout=$1 tag=$2 comp=gzip
+	shift 2
+	case "${1:-}" in
+	--gzip | --zstd | --plain) comp=${1#--}; shift ;;
+	esac
+	[ $# -gt 0 ] || it_fail "it_layout_from_tars: no tar files given"
+	it_need python3
+	[ "$comp" != zstd ] || it_need zstd
+	IT_MANIFEST_DIGEST=$(python3 - "$layout" "$tag" "$comp" "$@" <<'PYEOF'
+import gzip, hashlib, json, os, subprocess, sys
+layout, tag, comp, tars = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+RN = "org.opencontainers.image.ref.name"
+MT = "application/vnd.oci.image.layer.v1.tar" + {"gzip": "+gzip", "zstd": "+zstd", "plain": ""}[comp]
+os.makedirs(os.path.join(layout, "blobs", "sha256"), exist_ok=True)
+if not os.path.exists(os.path.join(layout, "oci-layout")):
+    with open(os.path.join(layout, "oci-layout"), "w") as f:
+        f.write('{"imageLayoutVersion":"1.0.0"}')
+def put(data):
+    d = "sha256:" + hashlib.sha256(data).hexdigest()
+    p = os.path.join(layout, "blobs", "sha256", d[7:])
+    if not os.path.exists(p):
+        with open(p + ".tmp", "wb") as f:
+            f.write(data)
+        os.rename(p + ".tmp", p)
+    return d
+def dumps(o):
+    return json.dumps(o, separators=(",", ":")).encode()
+layers, diff_ids, history = [], [], []
+for t in tars:
+    with open(t, "rb") as f:
+        raw = f.read()
+    if comp == "gzip":
+        blob = gzip.compress(raw, mtime=0)
+    elif comp == "zstd":
+        blob = subprocess.run(["zstd", "-q", "-c", "-19"], input=raw, check=True,
+                              stdout=subprocess.PIPE).stdout
+    else:
+        blob = raw
+    layers.append({"mediaType": MT, "digest": put(blob), "size": len(blob)})
+    diff_ids.append("sha256:" + hashlib.sha256(raw).hexdigest())
+    history.append({"created_by": "it_layout_from_tars: " + os.path.basename(t)})
+cfg = dumps({"architecture": "amd64", "os": "linux", "config": {},
+             "rootfs": {"type": "layers", "diff_ids": diff_ids}, "history": history})
+man = dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+             "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                        "digest": put(cfg), "size": len(cfg)},
+             "layers": layers})
+mdig = put(man)
+ip = os.path.join(layout, "index.json")
+top = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}
+if os.path.exists(ip):
+    with open(ip) as f:
+        top = json.load(f)
+top["manifests"] = [m for m in top.get("manifests", [])
+                    if m.get("annotations", {}).get(RN) != tag]
+top["manifests"].append({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                         "digest": mdig, "size": len(man), "annotations": {RN: tag}})
+with open(ip + ".tmp", "wb") as f:
+    f.write(dumps(top))
+os.rename(ip + ".tmp", ip)
+print(mdig)
+PYEOF
+	) || it_fail "it_layout_from_tars: building $layout:$tag failed"
+	export IT_MANIFEST_DIGEST
+}
