@@ -365,7 +365,8 @@ int cmd_files(struct cli_context *ctx, int argc, char **argv)
 		add_context_parents(&rs);
 		filter_prefix(&rs, prefix.buf);
 	}
-	qsort(rs.v, rs.n, sizeof(*rs.v), path_cmp);
+	if (rs.n)
+		qsort(rs.v, rs.n, sizeof(*rs.v), path_cmp);
 	dedupe(&rs);
 	if (json)
 		print_json_records(&rs, layer != 0);

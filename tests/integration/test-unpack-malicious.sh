@@ -187,7 +187,8 @@ def check_one(root, mode, c, stderr, strict):
                 return "%s: device skipped without a warning on stderr" % show
             return None
         if not isdev:
-            return "%s: not a %s device (mode %o)" % (show, "character" if kind == "c" else "block", m)
+            what = "character" if kind == "c" else "block"
+            return "%s: not a %s device (mode %o)" % (show, what, m)
         want = tuple(int(x) for x in val.decode().split(","))
         got = (os.major(st.st_rdev), os.minor(st.st_rdev))
         if got != want:
@@ -248,7 +249,8 @@ def verdict(argv, escapes):
                         problems.append("error does not name the entry (%r): %r" % (
                             needle[:60], line[:300]))
             if os.path.isdir(root) and os.listdir(root):
-                problems.append("DIR not left empty after the failure: %r" % sorted(os.listdir(root))[:10])
+                problems.append("DIR not left empty after the failure: %r"
+                                % sorted(os.listdir(root))[:10])
     else:
         outcome = "exit %d" % rc
         problems.append("exit %d, want %s; stderr: %r" % (rc, {"confine": "0", "reject": "1",
@@ -297,7 +299,8 @@ def make_world(world, target):
 
 def snapshot(world, target, it_tmp, prefix):
     out = {}
-    for suffix, lines in ((".world", walk_snapshot(world, target)), (".host", host_snapshot(it_tmp))):
+    for suffix, lines in ((".world", walk_snapshot(world, target)),
+                          (".host", host_snapshot(it_tmp))):
         out[suffix] = lines
         with open(prefix + suffix, "w") as f:
             f.write("".join(l + "\n" for l in lines))
@@ -314,7 +317,8 @@ def finish(argv):
             before = f.read().splitlines()
         if before != after[suffix]:
             diff = list(difflib.unified_diff(before, after[suffix], lineterm="", n=0))[2:22]
-            escapes.append("ESCAPE: %s changed:\n%s" % (what, "\n".join("      " + l for l in diff)))
+            escapes.append("ESCAPE: %s changed:\n%s"
+                           % (what, "\n".join("      " + l for l in diff)))
     names0 = {l for l in open(prefix + ".0.host").read().splitlines() if l.startswith("$IT_TMP: ")}
     for l in after[".host"]:
         if l.startswith("$IT_TMP: ") and l not in names0:

@@ -752,9 +752,13 @@ static int apply_entry(struct cn_applier *a, struct cn_tar *t, struct archive_en
 	case AE_IFBLK:
 	case AE_IFIFO:
 		return apply_node(a, pfd, base, e, type, err);
-	default:
-		cn_debug("layer entry %s: skipping file type 0%o", path, (unsigned)type);
+	case AE_IFSOCK:
+		cn_debug("layer entry %s: skipping a socket", path);
 		return 0;
+	default:
+		/* libarchive's reading of an entry it cannot type (e.g. a hardlink with an
+		 * empty link name): refused rather than silently left out. */
+		return cn_error_set(err, -EINVAL, "entry of unknown type (0%o)", (unsigned)type);
 	}
 }
 

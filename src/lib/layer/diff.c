@@ -73,7 +73,8 @@ static int list_dir(int fd, struct names *ret)
 		ret->v[ret->n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(ret->v, ret->n, sizeof(*ret->v), name_cmp);
+	if (ret->n) /* qsort() wants a valid pointer even for 0 elements */
+		qsort(ret->v, ret->n, sizeof(*ret->v), name_cmp);
 	return 0;
 }
 
@@ -124,7 +125,8 @@ static int read_xattrs(int fd, struct strbuf *out)
 		ALLOC_GROW(ns.v, ns.n + 1, ns.alloc);
 		ns.v[ns.n++] = xstrdup(p);
 	}
-	qsort(ns.v, ns.n, sizeof(*ns.v), name_cmp);
+	if (ns.n)
+		qsort(ns.v, ns.n, sizeof(*ns.v), name_cmp);
 	int r = 0;
 	for (size_t i = 0; i < ns.n && r >= 0; i++) {
 		ssize_t vlen = getxattr(proc, ns.v[i], NULL, 0);

@@ -303,7 +303,8 @@ int cn_export_image(struct cn_store *s, const struct cn_resolved *img, struct cn
 	cn_tree_walk(t->root, plan, &x);
 	for (size_t l = 0; l < m->n_layers; l++) {
 		struct cursor *c = &x.c[l];
-		qsort(c->v, c->n, sizeof(*c->v), pending_cmp);
+		if (c->n)
+			qsort(c->v, c->n, sizeof(*c->v), pending_cmp);
 		for (size_t i = 0; i < c->n; i++)
 			c->v[i].primary->ino->aux = &c->v[i];
 	}

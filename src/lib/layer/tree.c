@@ -456,6 +456,8 @@ static int tree_entry(struct tree_apply *a, struct cn_tar *tar, struct archive_e
 		observe(a, CN_TREE_CHANGED, old);
 		return 0;
 	}
+	if (!type || (type & ~(mode_t)S_IFMT))
+		return cn_error_set(err, -EINVAL, "entry of unknown type (0%o)", (unsigned)type);
 	if (old)
 		remove_node(a, old, false);
 	struct cn_tree_node *n = node_new(base, strlen(base), inode_new(0));
