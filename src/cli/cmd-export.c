@@ -47,7 +47,6 @@ int cmd_export(struct cli_context *ctx, int argc, char **argv)
 	cleanup_resolved struct cn_resolved img = { 0 };
 	if (cli_open_image(ctx, spec, &store, &img) != 0)
 		return 1;
-	int r;
 
 	struct cli_output out;
 	if (cli_output_open(ctx, output, &out) != 0)
@@ -56,7 +55,7 @@ int cmd_export(struct cli_context *ctx, int argc, char **argv)
 	cleanup_tar_writer struct cn_tar_writer *w =
 		cn_tar_writer_new(comp, CN_WRITE_NO_HASH, cn_sink_fd, &out.fd);
 	struct cn_tar_result res;
-	r = cn_export_image(store, &img, w, &err);
+	int r = cn_export_image(store, &img, w, &err);
 	if (r >= 0)
 		r = cn_tar_writer_finish(w, &res, &err);
 	if (r < 0) {

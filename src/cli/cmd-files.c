@@ -332,7 +332,6 @@ int cmd_files(struct cli_context *ctx, int argc, char **argv)
 	cleanup_resolved struct cn_resolved img = { 0 };
 	if (cli_open_image(ctx, spec, &store, &img) != 0)
 		return 1;
-	int r;
 	size_t n_layers = img.manifest->n_layers;
 	if (layer > n_layers)
 		return cli_failf(ctx, "%s has %zu layer%s, there is no layer %llu", spec, n_layers,
@@ -340,8 +339,8 @@ int cmd_files(struct cli_context *ctx, int argc, char **argv)
 
 	struct records rs = { 0 };
 	cleanup_tree struct cn_tree *t = NULL;
-	r = cn_image_tree(store, &img, layer ? layer : n_layers, 0, layer ? layer - 1 : SIZE_MAX,
-			  on_change, &rs, &t, NULL, &err);
+	int r = cn_image_tree(store, &img, layer ? layer : n_layers, 0,
+			      layer ? layer - 1 : SIZE_MAX, on_change, &rs, &t, NULL, &err);
 	if (r < 0) {
 		records_release(&rs);
 		return cli_fail(ctx, cn_error_prefix(&err, r, "%s", spec), &err);

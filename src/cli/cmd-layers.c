@@ -130,11 +130,10 @@ int cmd_layers(struct cli_context *ctx, int argc, char **argv)
 	cleanup_resolved struct cn_resolved img = { 0 };
 	if (cli_open_image(ctx, argv[optind], &store, &img) != 0)
 		return 1;
-	int r;
 	size_t n = img.manifest->n_layers;
 	cleanup_free struct cn_tree_layer_stats *st = xcalloc(n ? n : 1, sizeof(*st));
 	cleanup_tree struct cn_tree *t = NULL;
-	r = cn_image_tree(store, &img, n, 0, SIZE_MAX, NULL, NULL, &t, st, &err);
+	int r = cn_image_tree(store, &img, n, 0, SIZE_MAX, NULL, NULL, &t, st, &err);
 	if (r < 0)
 		return cli_fail(ctx, cn_error_prefix(&err, r, "%s", argv[optind]), &err);
 	if (json)

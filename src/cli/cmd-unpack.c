@@ -124,7 +124,6 @@ int cmd_unpack(struct cli_context *ctx, int argc, char **argv)
 	cleanup_resolved struct cn_resolved img = { 0 };
 	if (cli_open_image(ctx, spec, &store, &img) != 0)
 		return 1;
-	int r;
 
 	bool created;
 	cleanup_close int fd = -1;
@@ -142,7 +141,7 @@ int cmd_unpack(struct cli_context *ctx, int argc, char **argv)
 		.userdata = &p,
 	};
 	struct cn_apply_stats st;
-	r = cn_unpack_image(store, &img, fd, &o, &st, &err);
+	int r = cn_unpack_image(store, &img, fd, &o, &st, &err);
 	if (r < 0) {
 		/* Leave DIR as it was: empty, or not there. */
 		int rr = cn_remove_tree_contents(fd);
