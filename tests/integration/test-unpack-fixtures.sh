@@ -665,8 +665,9 @@ umoci unpack --image "$LMA:3.18" "$U/umoci-multi-arch" >/dev/null 2>&1 &&
 # are, so its tree cannot be deleted that way: logged, not asserted).
 if ! command -v setpriv >/dev/null 2>&1; then
 	it_log "skip the uid 65534 part: no setpriv"
-elif ! setpriv --reuid=65534 --regid=65534 --clear-groups "$CAIRN" --version >/dev/null 2>&1; then
-	# a checkout under a private directory (mktemp -d is 0700): that user cannot run cairn
+elif ! setpriv --reuid=65534 --regid=65534 --clear-groups env "$CAIRN" --version >/dev/null 2>&1; then
+	# A checkout under a private directory (mktemp -d is 0700): that user cannot run cairn.
+	# Through env, as below: setpriv itself still holds root's capabilities when it execs.
 	it_log "skip the uid 65534 part: uid 65534 cannot run $CAIRN (a directory on its path is private)"
 else
 	NB="$IT_TMP/nobody"
