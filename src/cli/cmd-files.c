@@ -203,17 +203,13 @@ static void print_tree(const struct records *rs, bool layer_view, unsigned base_
 		if (r->link)
 			strbuf_addf(&line, " → %s", r->link);
 		char mode[11], owner[32], size[32];
-		if (r->context) {
-			strcpy(mode, "");
-			strcpy(owner, "");
-			strcpy(size, "");
-		} else {
+		mode[0] = owner[0] = '\0';
+		snprintf(size, sizeof(size), "%s", r->context ? "" : "-");
+		if (!r->context) {
 			mode_string(r->mode, mode);
 			snprintf(owner, sizeof(owner), "%u:%u", r->uid, r->gid);
 			if (S_ISREG(r->mode) && r->change != 'D')
 				format_size((uint64_t)r->size, size, sizeof(size));
-			else
-				strcpy(size, "-");
 		}
 		if (layer_view)
 			printf("%c ", r->change);
