@@ -131,8 +131,12 @@ int cmd_unpack(struct cli_context *ctx, int argc, char **argv)
 		return 1;
 
 	struct stat before;
-	if (fstat(fd, &before) < 0)
-		return cli_failf(ctx, "cannot stat %s: %s", dir, strerror(errno));
+	if (fstat(fd, &before) < 0) {
+		int e = errno;
+		if (created)
+			(void)rmdir(dir);
+		return cli_failf(ctx, "cannot stat %s: %s", dir, strerror(e));
+	}
 
 	struct unpack_progress p = { .verbose = !quiet && isatty(STDERR_FILENO) };
 	struct cn_unpack_options o = {

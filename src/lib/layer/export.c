@@ -82,33 +82,15 @@ static void cursor_close(struct cursor *c)
 	c->st = cn_layer_stream_free(c->st);
 }
 
-static int copy_data(struct cn_tar *t, struct cn_tar_writer *w, int64_t size, struct cn_error *err)
+static int to_writer(void *userdata, const void *buf, size_t len, struct cn_error *err)
 {
-	static const char zeros[4096];
-	const void *buf;
-	size_t len;
-	int64_t off, pos = 0;
-	int r;
-	while ((r = cn_tar_data(t, &buf, &len, &off, err)) > 0) {
-		while (pos < off) {
-			size_t k = (size_t)MIN((int64_t)sizeof(zeros), off - pos);
-			if ((r = cn_tar_writer_data(w, zeros, k, err)) < 0)
-				return r;
-			pos += (int64_t)k;
-		}
-		if ((r = cn_tar_writer_data(w, buf, len, err)) < 0)
-			return r;
-		pos = off + (int64_t)len;
-	}
-	if (r < 0)
-		return r;
-	while (pos < size) {
-		size_t k = (size_t)MIN((int64_t)sizeof(zeros), size - pos);
-		if ((r = cn_tar_writer_data(w, zeros, k, err)) < 0)
-			return r;
-		pos += (int64_t)k;
-	}
-	return 0;
+	return cn_tar_writer_data(userdata, buf, len, err);
+}
+
+static int to_spool(void *userdata, const void *buf, size_t len, struct cn_error *err)
+{
+	int r = cn_write_full(*(int *)userdata, buf, len);
+	return r < 0 ? cn_error_errno(err, r, "spool file") : 0;
 }
 
 /* Writes the layer entry `src` (with its data) under the name of `p`. */
@@ -126,7 +108,7 @@ static int write_pending(struct exporter *x, struct cursor *c, struct archive_en
 	archive_entry_set_size(e, size);
 	int r = cn_tar_writer_header(x->w, e, x->err);
 	if (r >= 0 && size)
-		r = copy_data(c->tar, x->w, size, x->err);
+		r = cn_tar_copy_data(c->tar, size, to_writer, x->w, x->err);
 	archive_entry_free(e);
 	p->done = true;
 	return r;
@@ -146,29 +128,11 @@ static int spool(struct exporter *x, struct cursor *c, struct archive_entry *e, 
 		abort();
 	p->spool_off = x->spool_size;
 	int64_t size = archive_entry_filetype(e) == AE_IFREG ? archive_entry_size(e) : 0;
-	const void *buf;
-	size_t len;
-	int64_t off, pos = 0;
-	int r;
-	while (size && (r = cn_tar_data(c->tar, &buf, &len, &off, x->err)) > 0) {
-		/* holes of sparse files are written as zeros: the spool is not sparse-aware */
-		for (; pos < off; pos += (int64_t)MIN((int64_t)SPOOL_BUF, off - pos)) {
-			size_t k = (size_t)MIN((int64_t)SPOOL_BUF, off - pos);
-			memset(x->buf, 0, k);
-			if ((r = cn_write_full(x->spool_fd, x->buf, k)) < 0)
-				return cn_error_errno(x->err, r, "spool file");
-		}
-		if ((r = cn_write_full(x->spool_fd, buf, len)) < 0)
-			return cn_error_errno(x->err, r, "spool file");
-		pos = off + (int64_t)len;
-	}
-	if (size && r < 0)
+	/* holes of sparse files are written as zeros: the spool is not sparse-aware */
+	int r = size ? cn_tar_copy_data(c->tar, size, to_spool, &x->spool_fd, x->err) : 0;
+	if (r < 0)
 		return r;
-	if (pos < size && ftruncate(x->spool_fd, (off_t)(x->spool_size + (uint64_t)size)) < 0)
-		return cn_error_errno(x->err, -errno, "spool file");
-	x->spool_size += (uint64_t)size;
-	if (lseek(x->spool_fd, (off_t)x->spool_size, SEEK_SET) < 0)
-		return cn_error_errno(x->err, -errno, "spool file");
+	x->spool_size += (uint64_t)size; /* the data was appended: the fd is at its end */
 	return 0;
 }
 

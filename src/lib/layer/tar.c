@@ -88,6 +88,37 @@ int cn_tar_data(struct cn_tar *t, const void **ret_buf, size_t *ret_len, int64_t
 	return 1;
 }
 
+/* Gives fn `n` zero bytes. */
+static int zeros(cn_data_fn fn, void *userdata, int64_t n, struct cn_error *err)
+{
+	static const char z[4096];
+	for (; n > 0; n -= (int64_t)sizeof(z)) {
+		int r = fn(userdata, z, (size_t)MIN(n, (int64_t)sizeof(z)), err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int cn_tar_copy_data(struct cn_tar *t, int64_t size, cn_data_fn fn, void *userdata,
+		     struct cn_error *err)
+{
+	const void *buf;
+	size_t len;
+	int64_t off, pos = 0;
+	int r;
+	while ((r = cn_tar_data(t, &buf, &len, &off, err)) > 0) {
+		if (off > pos && (r = zeros(fn, userdata, off - pos, err)) < 0)
+			return r;
+		if ((r = fn(userdata, buf, len, err)) < 0)
+			return r;
+		pos = off + (int64_t)len;
+	}
+	if (r < 0)
+		return r;
+	return size > pos ? zeros(fn, userdata, size - pos, err) : 0;
+}
+
 struct cn_tar *cn_tar_free(struct cn_tar *t)
 {
 	if (!t)

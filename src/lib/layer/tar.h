@@ -34,6 +34,14 @@ int cn_tar_next(struct cn_tar *t, struct archive_entry **ret, struct cn_error *e
  */
 int cn_tar_data(struct cn_tar *t, const void **ret_buf, size_t *ret_len, int64_t *ret_offset,
 		struct cn_error *err);
+/* Where cn_tar_copy_data() puts bytes: returns 0 or a negative errno with err set. */
+typedef int (*cn_data_fn)(void *userdata, const void *buf, size_t len, struct cn_error *err);
+/*
+ * The current entry's `size` bytes in order, holes of sparse files (and a short tail) given
+ * as zeros, to `fn`. For readers that want the flat content (hashing, copying).
+ */
+int cn_tar_copy_data(struct cn_tar *t, int64_t size, cn_data_fn fn, void *userdata,
+		     struct cn_error *err);
 struct cn_tar *cn_tar_free(struct cn_tar *t);
 
 static inline void cn_tar_freep(struct cn_tar **t)

@@ -332,24 +332,18 @@ static void set_inode_meta(struct tree_apply *a, struct cn_tree_inode *ino, stru
 	ino->xattrs = xattrs_hash(e);
 }
 
+static int to_hasher(void *userdata, const void *buf, size_t len, struct cn_error *err)
+{
+	(void)err;
+	cn_hasher_update(userdata, buf, len);
+	return 0;
+}
+
 static int hash_content(struct cn_tar *tar, struct cn_tree_inode *ino, struct cn_error *err)
 {
 	struct cn_hasher h;
-	const void *buf;
-	size_t len;
-	int64_t off, pos = 0;
-	int r;
-	static const uint8_t zeros[4096];
-
 	cn_hasher_init(&h, CN_DIGEST_SHA256);
-	while ((r = cn_tar_data(tar, &buf, &len, &off, err)) > 0) {
-		for (; pos < off; pos += (int64_t)MIN(sizeof(zeros), (size_t)(off - pos)))
-			cn_hasher_update(&h, zeros, MIN(sizeof(zeros), (size_t)(off - pos)));
-		cn_hasher_update(&h, buf, len);
-		pos = off + (int64_t)len;
-	}
-	for (; pos < ino->size; pos += (int64_t)MIN(sizeof(zeros), (size_t)(ino->size - pos)))
-		cn_hasher_update(&h, zeros, MIN(sizeof(zeros), (size_t)(ino->size - pos)));
+	int r = cn_tar_copy_data(tar, ino->size, to_hasher, &h, err);
 	struct cn_digest d;
 	cn_hasher_final(&h, &d);
 	cn_hasher_release(&h);
