@@ -1,6 +1,7 @@
 /* Blobs made locally, named once written (cn_store_blob_create() in store.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@ struct cn_blob_new {
 	int partial_fd;
 	struct cn_hasher hasher;
 	int64_t size;
+	bool finalized; /* the sha256 hasher was finalized by a failed cn_blob_new_commit_as() */
 };
 
 static void diff_id_name(const struct cn_digest *blob, char *buf, size_t len)
@@ -100,27 +102,85 @@ int cn_blob_new_reopen(struct cn_blob_new *b)
 	return fd < 0 ? -errno : fd;
 }
 
-int cn_blob_new_commit(struct cn_blob_new *b, struct cn_digest *ret, int64_t *ret_size,
-		       struct cn_error *err)
+/* Renames the temporary file to blobs/<algo>/<hex> of `d`. */
+static int name_blob(struct cn_blob_new *b, const struct cn_digest *d, struct cn_error *err)
 {
-	struct cn_digest d;
 	char dir[32];
-	cn_hasher_final(&b->hasher, &d);
-	snprintf(dir, sizeof(dir), "blobs/%s", cn_digest_algo_name(d.algo));
+	snprintf(dir, sizeof(dir), "blobs/%s", cn_digest_algo_name(d->algo));
 	cleanup_close int dirfd = cn_open_dir_at(b->store->root_fd, dir, 1);
 	if (dirfd < 0)
 		return cn_error_errno(err, dirfd, "store %s", dir);
 	if (fdatasync(b->tmp.fd) < 0)
-		return cn_error_errno(err, -errno, "writing blob %s", d.str);
-	if (renameat(b->partial_fd, b->tmp.name, dirfd, cn_digest_hex(&d)) < 0)
-		return cn_error_errno(err, -errno, "storing blob %s", d.str);
+		return cn_error_errno(err, -errno, "writing blob %s", d->str);
+	if (renameat(b->partial_fd, b->tmp.name, dirfd, cn_digest_hex(d)) < 0)
+		return cn_error_errno(err, -errno, "storing blob %s", d->str);
 	b->tmp.name[0] = '\0'; /* committed: nothing for free() to remove */
 	close(TAKE_FD(b->tmp.fd));
 	int r = cn_fsync_dir_at(dirfd, ".");
 	if (r < 0)
-		return cn_error_errno(err, r, "storing blob %s", d.str);
+		return cn_error_errno(err, r, "storing blob %s", d->str);
+	return 0;
+}
+
+int cn_blob_new_commit(struct cn_blob_new *b, struct cn_digest *ret, int64_t *ret_size,
+		       struct cn_error *err)
+{
+	struct cn_digest d;
+	cn_hasher_final(&b->hasher, &d);
+	int r = name_blob(b, &d, err);
+	if (r < 0)
+		return r;
 	if (ret)
 		*ret = d;
+	if (ret_size)
+		*ret_size = b->size;
+	return 0;
+}
+
+/* The `algo` digest of the bytes written so far, read back from the temporary file. */
+static int rehash(struct cn_blob_new *b, enum cn_digest_algo algo, struct cn_digest *ret)
+{
+	cleanup_close int fd = cn_blob_new_reopen(b);
+	if (fd < 0)
+		return fd;
+	cleanup_free char *buf = xmalloc(1 << 16);
+	struct cn_hasher h;
+	cn_hasher_init(&h, algo);
+	for (;;) {
+		ssize_t n = cn_read_full(fd, buf, 1 << 16);
+		if (n < 0) {
+			cn_hasher_release(&h);
+			return (int)n;
+		}
+		if (n == 0)
+			break;
+		cn_hasher_update(&h, buf, (size_t)n);
+	}
+	cn_hasher_final(&h, ret);
+	cn_hasher_release(&h);
+	return 0;
+}
+
+int cn_blob_new_commit_as(struct cn_blob_new *b, const struct cn_digest *want, int64_t *ret_size,
+			  struct cn_error *err)
+{
+	struct cn_digest got;
+	if (b->finalized)
+		return cn_error_set(err, -EINVAL, "blob already committed");
+	if (want->algo == CN_DIGEST_SHA256) {
+		cn_hasher_final(&b->hasher, &got);
+		b->finalized = true;
+	} else {
+		int r = rehash(b, want->algo, &got);
+		if (r < 0)
+			return cn_error_errno(err, r, "reading back blob %s", want->str);
+	}
+	if (!cn_digest_equal(&got, want))
+		return cn_error_set(err, -EBADMSG, "digest mismatch (want %s, got %s)", want->str,
+				    got.str);
+	int r = name_blob(b, want, err);
+	if (r < 0)
+		return r;
 	if (ret_size)
 		*ret_size = b->size;
 	return 0;

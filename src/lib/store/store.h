@@ -86,6 +86,13 @@ int cn_blob_new_write(struct cn_blob_new *b, const void *data, size_t len, struc
 int cn_blob_new_reopen(struct cn_blob_new *b);
 int cn_blob_new_commit(struct cn_blob_new *b, struct cn_digest *ret, int64_t *ret_size,
 		       struct cn_error *err);
+/*
+ * Commits under a digest declared by the caller (a registry upload): sha256 is checked against
+ * the running hash, any other algorithm by reading the file back. -EBADMSG on a mismatch (the
+ * bytes stay until free(), which deletes them); call once.
+ */
+int cn_blob_new_commit_as(struct cn_blob_new *b, const struct cn_digest *want, int64_t *ret_size,
+			  struct cn_error *err);
 struct cn_blob_new *cn_blob_new_free(struct cn_blob_new *b);
 static inline void cn_blob_new_freep(struct cn_blob_new **b)
 {
