@@ -167,15 +167,32 @@ static char *basic_header(const struct cn_credentials *c)
 	return xasprintf("Authorization: Basic %s", b64);
 }
 
+/* "&scope=A&scope=B" for a space-separated scope list "A B" (a push with a cross-repository
+ * mount asks for two repositories in one token, as Docker does). */
+static char *scope_params(const char *scope)
+{
+	struct strbuf sb = STRBUF_INIT;
+	while (*scope) {
+		size_t n = strcspn(scope, " ");
+		if (n > 0) {
+			cleanup_free char *one = xstrndup(scope, n);
+			cleanup_free char *esc = cn_url_escape(one);
+			strbuf_addf(&sb, "&scope=%s", esc);
+		}
+		scope += n + (scope[n] == ' ');
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
 /* Asks the token service for a token of `scope`. Called with reg->lock held. */
 static int fetch_token(struct cn_registry *reg, struct cn_http *h, const char *scope,
 		       struct token *ret, struct cn_error *err)
 {
 	cleanup_free char *service = cn_url_escape(reg->challenge.service);
-	cleanup_free char *escope = cn_url_escape(scope);
-	cleanup_free char *url = xasprintf("%s%cservice=%s%s%s", reg->challenge.realm,
-					   strchr(reg->challenge.realm, '?') ? '&' : '?', service,
-					   scope[0] ? "&scope=" : "", escope);
+	cleanup_free char *escope = scope_params(scope);
+	cleanup_free char *url =
+		xasprintf("%s%cservice=%s%s", reg->challenge.realm,
+			  strchr(reg->challenge.realm, '?') ? '&' : '?', service, escope);
 	cleanup_free char *auth = reg->has_creds ? basic_header(&reg->creds) : NULL;
 	struct curl_slist *headers = auth ? curl_slist_append(NULL, auth) : NULL;
 	cleanup_strbuf struct strbuf body = STRBUF_INIT;

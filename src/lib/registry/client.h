@@ -92,3 +92,53 @@ int cn_registry_search_v1(struct cn_registry *reg, struct cn_http *h, const char
 			  size_t limit, struct cn_search_result **ret, size_t *ret_n,
 			  struct cn_error *err);
 void cn_search_results_free(struct cn_search_result *v, size_t n);
+
+/* ------------------------------------------------------------------------------------------
+ * Push (upload.c): blobs by HEAD, cross-repository mount or an upload session (monolithic PUT,
+ * one streamed PATCH, or Content-Range chunks when the registry asks for them), resumed from
+ * the registry's upload status after a transient failure; manifests by PUT.
+ * Every request uses the scope "repository:REPO:pull,push" (plus "repository:FROM:pull" in
+ * the same token request for a mount).
+ * ------------------------------------------------------------------------------------------ */
+
+/* What cn_registry_push_blob() did (its non-negative return values). */
+enum cn_blob_push_outcome {
+	CN_BLOB_UPLOADED = 0, /* bytes sent: ret_sent says how many */
+	CN_BLOB_EXISTED = 1,  /* HEAD found it in the repository: nothing sent */
+	CN_BLOB_MOUNTED = 2,  /* the registry mounted it from `mount_from`: nothing sent */
+};
+
+struct cn_blob_upload {
+	/* Digest and size of the bytes. */
+	const struct cn_descriptor *desc;
+	/* Borrowed; read with pread from offset 0 (never seeked). */
+	int fd;
+	/* A repository of this registry that may hold the blob (a mount is tried), or NULL. */
+	const char *mount_from;
+	/* > 0: PATCH in chunks of this size; 0: one streamed PATCH (or chunks of the registry's
+	 * OCI-Chunk-Min-Length when it sends one). */
+	uint64_t chunk_size;
+	/* Bytes of this blob sent so far (may be NULL). */
+	cn_blob_progress_fn progress;
+	void *userdata;
+};
+
+/*
+ * Makes blob `up->desc` present in `repo`: HEAD, else mount, else upload, retrying transient
+ * failures (5xx, 429, dropped connections) with backoff, resuming a session from its upload
+ * status where the registry allows and restarting it otherwise. Returns an outcome (>= 0) or
+ * a negative errno: -EACCES (credentials, or a token without push access), -EPROTO, -EIO, ...
+ * `ret_sent` (may be NULL) receives the bytes sent over the network.
+ */
+int cn_registry_push_blob(struct cn_registry *reg, struct cn_http *h, const char *repo,
+			  const struct cn_blob_upload *up, uint64_t *ret_sent,
+			  struct cn_error *err);
+
+/*
+ * PUTs manifest bytes `data` as `reference` (a tag or the digest) with Content-Type
+ * `media_type`. The registry's Docker-Content-Digest, when sent, must equal the digest of the
+ * bytes (-EBADMSG otherwise). Returns 0 or a negative errno.
+ */
+int cn_registry_put_manifest(struct cn_registry *reg, struct cn_http *h, const char *repo,
+			     const char *reference, const char *media_type, const void *data,
+			     size_t len, struct cn_error *err);

@@ -64,7 +64,9 @@ struct transfer {
 	const struct cn_http_request *req;
 	struct cn_http_response *resp;
 	int sink_error;
-	bool body_too_big; /* the collected (non-sink) body passed max_body */
+	bool body_too_big;   /* the collected (non-sink) body passed max_body */
+	uint64_t source_pos; /* next offset asked of req->source */
+	int source_error;
 };
 
 static void copy_value(char *dst, size_t len, const char *v, size_t vlen)
@@ -98,6 +100,8 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 		H("ratelimit-limit", ratelimit_limit),
 		H("ratelimit-remaining", ratelimit_remaining),
 		H("retry-after", retry_after),
+		H("range", range),
+		H("oci-chunk-min-length", chunk_min_length),
 #undef H
 	};
 	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
@@ -105,6 +109,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 		 */
 		resp->content_type[0] = resp->docker_digest[0] = resp->www_authenticate[0] = '\0';
 		resp->content_range[0] = resp->link[0] = resp->retry_after[0] = '\0';
+		resp->range[0] = resp->chunk_min_length[0] = '\0';
 		resp->content_length = -1;
 		return len;
 	}
@@ -158,6 +163,28 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 	return len;
 }
 
+static size_t on_read(char *buf, size_t size, size_t n, void *ud)
+{
+	struct transfer *t = ud;
+	ssize_t got = t->req->source(t->req->source_userdata, t->source_pos, buf, size * n);
+	if (got < 0) {
+		t->source_error = (int)got;
+		return CURL_READFUNC_ABORT;
+	}
+	t->source_pos += (uint64_t)got;
+	return (size_t)got;
+}
+
+/* curl rewinds the body to resend it (a redirect, an auth round): restart from `offset`. */
+static int on_seek(void *ud, curl_off_t offset, int origin)
+{
+	struct transfer *t = ud;
+	if (origin != SEEK_SET || offset < 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	t->source_pos = (uint64_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
 static int map_curl_error(CURLcode c, const char *url, const char *detail, struct cn_error *err)
 {
 	const char *what = detail[0] ? detail : curl_easy_strerror(c);
@@ -196,7 +223,7 @@ int cn_http_error_is_transient(int r)
 int cn_http_perform(struct cn_http *h, const struct cn_http_request *req,
 		    struct cn_http_response *resp, struct cn_error *err)
 {
-	struct transfer t = { h->curl, req, resp, 0, false };
+	struct transfer t = { h->curl, req, resp, 0, false, 0, 0 };
 	char detail[CURL_ERROR_SIZE] = "";
 	CURL *c = h->curl;
 	const char *method = req->method ? req->method : "GET";
@@ -235,6 +262,15 @@ int cn_http_perform(struct cn_http *h, const struct cn_http_request *req,
 	}
 	if (strcmp(method, "HEAD") == 0) {
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (req->source) {
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, &t);
+		curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
+		curl_easy_setopt(c, CURLOPT_SEEKDATA, &t);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->source_len);
+		if (strcmp(method, "PUT") != 0)
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	} else if (req->upload) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->upload);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->upload_len);
@@ -257,6 +293,8 @@ int cn_http_perform(struct cn_http *h, const struct cn_http_request *req,
 				    req->max_body);
 	if (t.sink_error)
 		return t.sink_error;
+	if (t.source_error)
+		return t.source_error;
 	if (cc != CURLE_OK)
 		return map_curl_error(cc, req->url, detail, err);
 	return 0;

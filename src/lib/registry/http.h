@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/error.h"
 #include "base/strbuf.h"
@@ -22,13 +23,18 @@ struct cn_http_response {
 	char ratelimit_limit[64];     /* RateLimit-Limit (Docker Hub) */
 	char ratelimit_remaining[64]; /* RateLimit-Remaining */
 	char retry_after[64];
-	int64_t content_length;	  /* -1 when not sent */
-	char effective_url[2048]; /* after redirects */
+	char range[128];	   /* Range (upload status: "0-N") */
+	char chunk_min_length[32]; /* OCI-Chunk-Min-Length (upload session start) */
+	int64_t content_length;	   /* -1 when not sent */
+	char effective_url[2048];  /* after redirects */
 	uint64_t body_bytes;
 };
 
 /* Receives body bytes; returns 0 to continue, negative errno to abort the transfer. */
 typedef int (*cn_http_sink_fn)(void *userdata, const void *data, size_t len);
+/* Supplies request body bytes at `offset` (0 at the start of every attempt; curl may rewind):
+ * returns the count copied into buf (0 at the end) or a negative errno to abort. */
+typedef ssize_t (*cn_http_source_fn)(void *userdata, uint64_t offset, void *buf, size_t len);
 
 struct cn_http_request {
 	const char *method; /* "GET" (default), "HEAD", ... */
@@ -40,6 +46,9 @@ struct cn_http_request {
 	size_t max_body;
 	const char *upload; /* request body for POST/PUT, or NULL */
 	size_t upload_len;
+	cn_http_source_fn source; /* or a streamed request body (PUT/PATCH/POST), or NULL */
+	void *source_userdata;
+	int64_t source_len; /* bytes `source` supplies; -1 = unknown (chunked encoding) */
 	long timeout_s; /* whole-transfer limit, 0 = none (blobs); low-speed abort applies anyway */
 	const char *tls_ca_file; /* extra CA bundle, or NULL */
 	int insecure_tls;	 /* skip verification (only for registries listed as insecure) */
