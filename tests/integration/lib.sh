@@ -514,7 +514,101 @@ it_publish() {
 # add --tls-verify=false / --src-tls-verify=false themselves.
 it_skopeo() { skopeo --insecure-policy "$@"; }
 
+# ---------------------------------------------------------------- a real Docker engine
+
+DOCKERD_PID=""
+DOCKERD_KIDS=""
+# it_dockerd_stop: remove every container and image, stop dockerd (SIGTERM, up to 30 s), then
+# its containerd if left, then any mount left under the data/exec roots. Idempotent.
+it_dockerd_stop() {
+	local pid i mp
+	[ -n "$DOCKERD_PID" ] || return 0
+	if kill -0 "$DOCKERD_PID" 2>/dev/null; then
+		docker ps -aq | xargs -r docker rm -f >/dev/null 2>&1 || true
+		docker image ls -aq | xargs -r docker rmi -f >/dev/null 2>&1 || true
+		kill -TERM "$DOCKERD_PID" 2>/dev/null || true
+		for ((i = 0; i < 300; i++)); do
+			kill -0 "$DOCKERD_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$DOCKERD_PID" 2>/dev/null || true
+	fi
+	for pid in $DOCKERD_KIDS; do
+		kill -0 "$pid" 2>/dev/null || continue
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	awk -v p="$DOCKER_D/" 'index($2, p) == 1 {print $2}' /proc/self/mounts | sort -r |
+		while read -r mp; do umount -l "$mp" 2>/dev/null || true; done
+	DOCKERD_PID=""
+}
+
+# it_dockerd_start DIR REGISTRY_ADDR: dockerd (needs root) with every path under DIR (exported
+# as DOCKER_D), no bridge, no iptables, REGISTRY_ADDR allowed over plain HTTP, no daemon.json
+# from the host; exports DOCKER_HOST. Stopped (containers and images removed) on exit.
+it_dockerd_start() {
+	local i
+	DOCKER_D=$1
+	mkdir -p "$DOCKER_D"
+	printf '{}\n' >"$DOCKER_D/daemon.json"
+	it_on_exit it_dockerd_stop
+	it_server_start dockerd "$DOCKER_D/log" dockerd --config-file "$DOCKER_D/daemon.json" \
+		--data-root "$DOCKER_D/root" --exec-root "$DOCKER_D/exec" -H "unix://$DOCKER_D/docker.sock" \
+		--pidfile "$DOCKER_D/pid" --iptables=false --ip-masq=false --bridge=none \
+		--insecure-registry "$2"
+	DOCKERD_PID=$dockerd_PID
+	export DOCKER_HOST="unix://$DOCKER_D/docker.sock"
+	for ((i = 0; i < 600; i++)); do
+		docker version --format '{{.Server.Version}}' >/dev/null 2>&1 && break
+		kill -0 "$DOCKERD_PID" 2>/dev/null || it_fail "dockerd died: $(tail -20 "$DOCKER_D/log")"
+		sleep 0.1
+	done
+	docker version --format '{{.Server.Version}}' >/dev/null 2>&1 ||
+		it_fail "dockerd did not start: $(tail -20 "$DOCKER_D/log")"
+	# its containerd, by pid (stopped by dockerd normally; it_dockerd_stop checks)
+	DOCKERD_KIDS=$(pgrep -P "$DOCKERD_PID" || true)
+	it_log "dockerd $(docker version --format '{{.Server.Version}}'), storage driver $(docker info --format '{{.Driver}}')"
+}
+
 # ---------------------------------------------------------------- ad-hoc servers
+# it_serve_start NAME [CONFIG_FILE] [EXTRA SERVE OPTIONS...]: starts `cairn serve` on
+# 127.0.0.1:<kernel-chosen port> (`--addr 127.0.0.1:0`; the port is read back from the
+# "listening on" line of its log), storage in $IT_TMP/NAME/storage (kept across stop+start),
+# with CONFIG_FILE as --config-file when given and not "-". Exports NAME_PORT, NAME_ADDR,
+# NAME_URL, NAME_STORAGE, NAME_DIR, NAME_LOG (stderr incl. the request log) and NAME_PID.
+# Stop it with it_server_stop NAME (or kill -9 $NAME_PID for a crash test).
+it_serve_start() {
+	local name=$1 config=${2:--}
+	shift 2 2>/dev/null || shift $#
+	_it_check_name "$name"
+	it_need_cairn
+	[ -n "$IT_TMP" ] || it_fail "it_serve_start: call it_init first"
+	local dir="$IT_TMP/$name" i addr="" pid
+	mkdir -p "$dir"
+	: >"$dir/serve.log"
+	local args=("$CAIRN" --root "$dir/root" serve --addr 127.0.0.1:0 --storage "$dir/storage")
+	[ "$config" != - ] && args+=(--config-file "$config")
+	_it_spawn "$name" "$dir/serve.log" "${args[@]}" "$@"
+	pid=$_IT_LAST_PID
+	for ((i = 0; i < 200; i++)); do
+		addr=$(sed -n 's|.*listening on https\{0,1\}://\([0-9.]*:[0-9]*\).*|\1|p' "$dir/serve.log" | head -1)
+		[ -n "$addr" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -n "$addr" ] || it_fail "cairn serve '$name' did not start: $(tail -5 "$dir/serve.log")"
+	local scheme=http
+	grep -q 'listening on https://' "$dir/serve.log" && scheme=https
+	export "${name}_PORT=${addr##*:}" "${name}_ADDR=$addr" "${name}_URL=$scheme://$addr"
+	export "${name}_STORAGE=$dir/storage" "${name}_DIR=$dir" "${name}_LOG=$dir/serve.log"
+	export "${name}_PID=$pid"
+	it_log "cairn serve $name on $addr"
+}
+
 
 # it_server_start NAME LOG CMD...: start a test's own server CMD in the background (stdout and
 # stderr appended to LOG, killed with the test like the registries); exports NAME_PID.

@@ -122,64 +122,6 @@ make_base_tar() {
 	exec {lock_fd}>&-
 }
 
-# ---------------------------------------------------------------- dockerd
-
-DOCKERD_PID=""
-DOCKERD_KIDS=""
-# docker_stop: remove every container and image, stop dockerd (SIGTERM, up to 30 s), then its
-# containerd if left, then any mount left under the data/exec roots. Idempotent.
-docker_stop() {
-	local pid i mp
-	[ -n "$DOCKERD_PID" ] || return 0
-	if kill -0 "$DOCKERD_PID" 2>/dev/null; then
-		docker ps -aq | xargs -r docker rm -f >/dev/null 2>&1 || true
-		docker image ls -aq | xargs -r docker rmi -f >/dev/null 2>&1 || true
-		kill -TERM "$DOCKERD_PID" 2>/dev/null || true
-		for ((i = 0; i < 300; i++)); do
-			kill -0 "$DOCKERD_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$DOCKERD_PID" 2>/dev/null || true
-	fi
-	for pid in $DOCKERD_KIDS; do
-		kill -0 "$pid" 2>/dev/null || continue
-		kill -TERM "$pid" 2>/dev/null || true
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	awk -v p="$DOCKER_D/" 'index($2, p) == 1 {print $2}' /proc/self/mounts | sort -r |
-		while read -r mp; do umount -l "$mp" 2>/dev/null || true; done
-	DOCKERD_PID=""
-}
-
-# docker_start: dockerd with every path under $DOCKER_D, no bridge, no iptables, the test
-# registry allowed over plain HTTP, no daemon.json from the host.
-docker_start() {
-	local i
-	mkdir -p "$DOCKER_D"
-	printf '{}\n' >"$DOCKER_D/daemon.json"
-	it_on_exit docker_stop
-	it_server_start dockerd "$DOCKER_D/log" dockerd --config-file "$DOCKER_D/daemon.json" \
-		--data-root "$DOCKER_D/root" --exec-root "$DOCKER_D/exec" -H "unix://$DOCKER_D/docker.sock" \
-		--pidfile "$DOCKER_D/pid" --iptables=false --ip-masq=false --bridge=none \
-		--insecure-registry "$reg_ADDR"
-	DOCKERD_PID=$dockerd_PID
-	export DOCKER_HOST="unix://$DOCKER_D/docker.sock"
-	for ((i = 0; i < 600; i++)); do
-		docker version --format '{{.Server.Version}}' >/dev/null 2>&1 && break
-		kill -0 "$DOCKERD_PID" 2>/dev/null || it_fail "dockerd died: $(tail -20 "$DOCKER_D/log")"
-		sleep 0.1
-	done
-	docker version --format '{{.Server.Version}}' >/dev/null 2>&1 ||
-		it_fail "dockerd did not start: $(tail -20 "$DOCKER_D/log")"
-	# its containerd, by pid (stopped by dockerd normally; docker_stop checks)
-	DOCKERD_KIDS=$(pgrep -P "$DOCKERD_PID" || true)
-	it_log "dockerd $(docker version --format '{{.Server.Version}}'), storage driver $(docker info --format '{{.Driver}}')"
-}
-
 # ---------------------------------------------------------------- the package
 
 # make_deb DIR: DIR/cairn-it-sample_1.0_all.deb
@@ -306,7 +248,7 @@ field() {
 make_base_tar
 T_BASE=$(date +%s)
 it_registry_start reg plain
-docker_start
+it_dockerd_start "$DOCKER_D" "$reg_ADDR"
 REF=$reg_ADDR/cairn-it/debian:unpack
 
 assert_ok docker import --change 'CMD ["/bin/bash"]' "$BASE_TAR" cairn-it/minbase:base
@@ -431,8 +373,8 @@ docker image ls -aq | xargs -r docker rmi -f >/dev/null 2>&1 || true
 assert_eq "$(docker ps -aq)" "" "no container left"
 assert_eq "$(docker image ls -aq)" "" "no image left"
 pid=$DOCKERD_PID
-docker_stop
-kill -0 "$pid" 2>/dev/null && it_fail "dockerd still running after docker_stop"
+it_dockerd_stop
+kill -0 "$pid" 2>/dev/null && it_fail "dockerd still running after it_dockerd_stop"
 T_END=$(date +%s)
 it_log "times: base tarball $((T_BASE - T_START)) s, docker build+push+export $((T_DOCKER - T_BASE)) s, total $((T_END - T_START)) s"
 echo "test-unpack-docker: OK"
