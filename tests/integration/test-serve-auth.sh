@@ -73,7 +73,6 @@ for variant in token:false token:true basic:false basic:true; do
 		fails=$((fails + 1))
 	fi
 	it_server_stop "$name"
-	log_var="${name}_LOG"
 	if grep -q 'Sanitizer\|runtime error:' "${!log_var}"; then
 		grep -A30 'Sanitizer\|runtime error:' "${!log_var}" | head -60 >&2
 		fails=$((fails + 1))

@@ -147,6 +147,16 @@ static bool rule_has_user(const struct rule *rl, const char *user)
 	return false;
 }
 
+/* How specific a glob is: its literal characters ("private/..." outranks "*"). */
+static size_t specificity(const char *glob)
+{
+	size_t n = 0;
+	for (const char *p = glob; *p; p++)
+		if (*p != '*' && *p != '?')
+			n++;
+	return n;
+}
+
 unsigned cn_access_rules_allowed(const struct cn_access_rules *r, const char *user_or_NULL,
 				 const char *type, const char *name)
 {
@@ -158,10 +168,25 @@ unsigned cn_access_rules_allowed(const struct cn_access_rules *r, const char *us
 		return 0;
 	if (!r->have_rules)
 		return user ? CN_ACTION_ALL : anon;
-	unsigned allowed = anon;
+	/*
+	 * Only the most specific patterns that match the name decide (the rules of that pattern
+	 * add up), so "private/..." overrides a catch-all "*". anonymous_pull is a catch-all rule
+	 * of its own: it opens what no more specific rule covers.
+	 */
+	size_t best = 0;
+	bool any = false;
+	for (size_t i = 0; i < r->n; i++) {
+		if (fnmatch(r->rules[i].glob, name, 0) != 0)
+			continue;
+		size_t sp = specificity(r->rules[i].glob);
+		if (!any || sp > best)
+			best = sp;
+		any = true;
+	}
+	unsigned allowed = any && best > 0 ? 0 : anon;
 	for (size_t i = 0; i < r->n && allowed != CN_ACTION_ALL; i++)
-		if ((r->rules[i].actions & ~allowed) && rule_has_user(&r->rules[i], user) &&
-		    fnmatch(r->rules[i].glob, name, 0) == 0)
+		if ((r->rules[i].actions & ~allowed) && specificity(r->rules[i].glob) == best &&
+		    rule_has_user(&r->rules[i], user) && fnmatch(r->rules[i].glob, name, 0) == 0)
 			allowed |= r->rules[i].actions;
 	return allowed;
 }

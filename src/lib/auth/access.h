@@ -8,7 +8,8 @@
  * ("..." stands for "*", which cannot appear in this comment.) "repository" is an fnmatch(3) glob
  * without FNM_PATHNAME ('*' crosses '/'); "users" holds user names, "*" (any authenticated user)
  * and "anonymous" (a client without credentials); "actions" are "pull", "push", "delete" or "*".
- * What a client may do is the union of every matching rule.
+ * For a repository, only the most specific matching patterns decide (the one with the most
+ * literal characters; rules with that pattern add up), so "private/..." overrides "*".
  */
 #pragma once
 
@@ -36,9 +37,10 @@ struct cn_access_rules *cn_access_rules_free(struct cn_access_rules *r);
 /*
  * The enum cn_action bits `user` (NULL = anonymous) may use on TYPE:NAME.
  * - type "repository": without a rules array, authenticated users get CN_ACTION_ALL and
- *   anonymous gets pull iff anonymous_pull; with rules, the union of the matching rules, plus
- *   pull when anonymous_pull. A signed-in user may always do what an anonymous client may
- *   (rules for "anonymous" and anonymous_pull apply to everyone).
+ *   anonymous gets pull iff anonymous_pull; with rules, the union of the most specific
+ *   matching rules; anonymous_pull acts as a catch-all rule "*" giving everyone pull, so it
+ *   opens only what no more specific pattern covers. A signed-in user may always do what an
+ *   anonymous client may (rules for "anonymous" apply to everyone).
  * - type "registry", name "catalog": CN_ACTION_ALL (the scope Docker asks for is
  *   "registry:catalog:*") for any authenticated user, and for anonymous iff anonymous_pull;
  *   0 otherwise.

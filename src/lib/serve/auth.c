@@ -102,6 +102,23 @@ unsigned allowed_actions(struct request *rq, const char *type, const char *name)
 	return evaluate(rq, type, name, &st, &bearer);
 }
 
+bool listing_visible(struct request *rq, const char *name)
+{
+	if (!rq->srv->cfg->auth)
+		return true;
+	if (!rq->identity_known) {
+		struct cn_token_claims claims;
+		memset(&claims, 0, sizeof(claims));
+		bool bearer;
+		rq->identity_valid = credentials(rq, &claims, &bearer) == CRED_VALID;
+		rq->identity_known = true;
+		cn_token_claims_release(&claims);
+	}
+	/* A token names what it grants for one request; a listing shows what its user may pull. */
+	const char *user = rq->identity_valid && rq->user[0] ? rq->user : NULL;
+	return cn_access_rules_allowed(rq->srv->rules, user, "repository", name) & CN_ACTION_PULL;
+}
+
 static enum MHD_Result challenge(struct request *rq, unsigned status, const char *type,
 				 const char *name, unsigned actions, bool insufficient)
 {

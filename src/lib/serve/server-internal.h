@@ -47,7 +47,8 @@ struct request {
 	char method_name[12];
 	char path[512]; /* for the log, truncated */
 	struct timespec start;
-	char user[CN_AUTH_USER_MAX]; /* "" when anonymous */
+	char user[CN_AUTH_USER_MAX];	     /* "" when anonymous */
+	bool identity_known, identity_valid; /* listing_visible()'s one look at the credentials */
 
 	enum body_mode body_mode;
 	struct strbuf body;
@@ -86,6 +87,9 @@ const char *request_query(struct request *rq, const char *name);
 bool authorize(struct request *rq, const char *name, unsigned actions, enum MHD_Result *ret);
 /* Actions the request's credentials give on a repository (0 when they are invalid). */
 unsigned allowed_actions(struct request *rq, const char *type, const char *name);
+/* Whether a listing (catalog, search) shows repository `name` to this client: its user (from
+ * Basic credentials or a token's subject) may pull it by the rules. */
+bool listing_visible(struct request *rq, const char *name);
 enum MHD_Result handle_token(struct request *rq);
 /* The realm/Host-derived base URL ("http://host:port") of this request. */
 void request_base_url(struct request *rq, char *buf, size_t len);

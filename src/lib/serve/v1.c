@@ -117,8 +117,7 @@ enum MHD_Result handle_v1_search(struct request *rq)
 	for (size_t i = 0; i < count; i++) {
 		int rank = rank_of(&infos[i], q);
 		/* Only what this client may pull shows up. */
-		if (rank < 0 ||
-		    !(allowed_actions(rq, "repository", infos[i].name) & CN_ACTION_PULL))
+		if (rank < 0 || !listing_visible(rq, infos[i].name))
 			continue;
 		hits[nhits++] = (struct hit){ &infos[i], rank };
 	}

@@ -538,9 +538,12 @@ static enum MHD_Result catalog(struct request *rq)
 	int r = cn_regstore_catalog(rq->srv->rs, last, n, &names, &count, &more, &rq->err);
 	if (r < 0)
 		return internal_error(rq, r, &rq->err);
+	/* Only what this client may pull is listed; the page's Link still follows the last name
+	 * looked at, so paging goes on past repositories left out. */
 	json_t *arr = json_array();
 	for (size_t i = 0; i < count; i++)
-		json_array_append_new(arr, json_string(names[i]));
+		if (listing_visible(rq, names[i]))
+			json_array_append_new(arr, json_string(names[i]));
 	ret = list_answer(rq, json_pack("{s:o}", "repositories", arr), "/v2/_catalog", n, names,
 			  count, more);
 	cn_regstore_strv_free(names, count);
