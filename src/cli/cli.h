@@ -65,8 +65,8 @@ int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 	X(logout, "Log out from a registry")                                                       \
 	X(pull, "Download an image from a registry")                                               \
 	X(push, "Upload an image to a registry")                                                   \
+	X(registry, "Manage the registry's storage (registry gc)")                                 \
 	X(rmi, "Remove one or more images")                                                        \
-	X(registry, "Manage the registry's storage (registry gc)")                                  \
 	X(search, "Search registries for images")                                                  \
 	X(serve, "Run a registry that docker, skopeo and cairn push to and pull from")             \
 	X(tag, "Create a tag TARGET that refers to SOURCE")                                        \
