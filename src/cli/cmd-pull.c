@@ -88,13 +88,13 @@ int cmd_pull(struct cli_context *ctx, int argc, char **argv)
 	if (r < 0)
 		return cli_fail(ctx, r, &err);
 
-	struct pull_progress pp;
-	pull_progress_init(&pp, stdout, quiet);
-	struct cn_pull_observer obs = pull_progress_observer(&pp);
+	struct progress pp;
+	progress_init(&pp, stdout, quiet);
+	struct cn_pull_observer obs = progress_pull_observer(&pp);
 	po.observer = &obs;
 	struct cn_pull_result res;
 	r = cn_pull(store, ref, &po, &res, &err);
-	pull_progress_release(&pp);
+	progress_release(&pp);
 	if (r < 0) {
 		cn_error_prefix(&err, r, "%s", ref);
 		return cli_fail(ctx, r, &err);

@@ -1,3 +1,9 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/cleanup.h"
+#include "base/fd.h"
 #include "lib/digest/digest.h"
 #include "test.h"
 
@@ -27,6 +33,26 @@ TEST(hasher_streams_equal_to_one_shot)
 	cn_hasher_release(&h);
 	cn_digest_of(CN_DIGEST_SHA256, "abc", 3, &b);
 	ASSERT_TRUE(cn_digest_equal(&a, &b));
+}
+
+TEST(digest_of_fd_reads_to_the_end)
+{
+	/* larger than the read buffer, read from a non-zero offset */
+	size_t len = (1 << 17) * 2 + 123;
+	cleanup_free char *data = xmalloc(len);
+	for (size_t i = 0; i < len; i++)
+		data[i] = (char)(i * 7);
+	cleanup_free char *path = xasprintf("%s/blob", test_fresh_dir("digest"));
+	cleanup_close int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_OK(cn_write_full(fd, data, len));
+	ASSERT_EQ(lseek(fd, 5, SEEK_SET), 5);
+	struct cn_digest got, want;
+	ASSERT_OK(cn_digest_of_fd(CN_DIGEST_SHA512, fd, &got));
+	cn_digest_of(CN_DIGEST_SHA512, data + 5, len - 5, &want);
+	ASSERT_STREQ(got.str, want.str);
+	cleanup_close int wronly = open(path, O_WRONLY | O_CLOEXEC);
+	ASSERT_ERR(cn_digest_of_fd(CN_DIGEST_SHA256, wronly, &got), -EBADF);
 }
 
 TEST(digest_parse_validates)

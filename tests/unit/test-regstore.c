@@ -20,22 +20,7 @@
 #define OCI_EMPTY "application/vnd.oci.empty.v1+json"
 #define SIG_TYPE  "application/vnd.test.signature"
 
-static char dir[256];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void cleanup_dir(void)
-{
-	if (dir[0])
-		(void)nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	dir[0] = '\0';
-}
+static const char *dir; /* this test's storage (test_fresh_dir) */
 
 static struct cn_regstore *open_rs(const struct cn_regstore_options *opts)
 {
@@ -49,15 +34,7 @@ static struct cn_regstore *open_rs(const struct cn_regstore_options *opts)
 /* A fresh storage in a new temporary directory (the previous test's one is removed). */
 static struct cn_regstore *new_rs(const struct cn_regstore_options *opts)
 {
-	static bool registered;
-	const char *tmp = getenv("TMPDIR");
-	if (!registered)
-		registered = atexit(cleanup_dir) == 0;
-	cleanup_dir();
-	(void)snprintf(dir, sizeof(dir), "%s/cairn-test-regstore.XXXXXX",
-		       tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		TEST_FAIL("mkdtemp: %s", strerror(errno));
+	dir = test_fresh_dir("regstore");
 	return open_rs(opts);
 }
 
@@ -465,39 +442,36 @@ TEST(tags_and_catalog_paging)
 	push_blob(rs, "b", "x", &x);
 	push_blob(rs, "b/app/sub", "x", &x);
 
-	ASSERT_OK(cn_regstore_tags(rs, "b/app", NULL, 0, &v, &n, &more, &err));
-	ASSERT_EQ(n, 4);
-	ASSERT_FALSE(more);
-	ASSERT_STREQ(v[0], "a");
-	ASSERT_STREQ(v[3], "d");
-	cn_regstore_strv_free(v, n);
-	ASSERT_OK(cn_regstore_tags(rs, "b/app", "a", 2, &v, &n, &more, &err));
-	ASSERT_EQ(n, 2);
-	ASSERT_TRUE(more);
-	ASSERT_STREQ(v[0], "b");
-	ASSERT_STREQ(v[1], "c");
-	cn_regstore_strv_free(v, n);
-	ASSERT_OK(cn_regstore_tags(rs, "b/app", "c", 2, &v, &n, &more, &err));
-	ASSERT_EQ(n, 1);
-	ASSERT_FALSE(more);
-	cn_regstore_strv_free(v, n);
-	ASSERT_OK(cn_regstore_tags(rs, "a", NULL, 0, &v, &n, &more, &err));
-	ASSERT_EQ(n, 0);
-	cn_regstore_strv_free(v, n);
+	static const struct {
+		const char *repo; /* NULL: the catalog */
+		const char *last;
+		size_t limit;
+		const char *want; /* the names listed, space-separated */
+		bool more;
+	} pages[] = {
+		{ "b/app", NULL, 0, "a b c d", false },
+		{ "b/app", "a", 2, "b c", true },
+		{ "b/app", "c", 2, "d", false },
+		{ "a", NULL, 0, "", false },
+		{ NULL, NULL, 0, "a b b/app b/app/sub", false },
+		{ NULL, "b", 1, "b/app", true },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(pages); i++) {
+		if (pages[i].repo)
+			ASSERT_OK(cn_regstore_tags(rs, pages[i].repo, pages[i].last, pages[i].limit,
+						   &v, &n, &more, &err));
+		else
+			ASSERT_OK(cn_regstore_catalog(rs, pages[i].last, pages[i].limit, &v, &n,
+						      &more, &err));
+		cleanup_strbuf struct strbuf got = STRBUF_INIT;
+		for (size_t k = 0; k < n; k++)
+			strbuf_addf(&got, "%s%s", k ? " " : "", v[k]);
+		cn_regstore_strv_free(v, n);
+		if (strcmp(got.buf, pages[i].want) != 0 || more != pages[i].more)
+			TEST_FAIL("page %zu: \"%s\" more=%d, want \"%s\" more=%d", i, got.buf, more,
+				  pages[i].want, pages[i].more);
+	}
 	ASSERT_ERR(cn_regstore_tags(rs, "nope", NULL, 0, &v, &n, &more, &err), -ENOENT);
-
-	ASSERT_OK(cn_regstore_catalog(rs, NULL, 0, &v, &n, &more, &err));
-	ASSERT_EQ(n, 4);
-	ASSERT_STREQ(v[0], "a");
-	ASSERT_STREQ(v[1], "b");
-	ASSERT_STREQ(v[2], "b/app");
-	ASSERT_STREQ(v[3], "b/app/sub");
-	cn_regstore_strv_free(v, n);
-	ASSERT_OK(cn_regstore_catalog(rs, "b", 1, &v, &n, &more, &err));
-	ASSERT_EQ(n, 1);
-	ASSERT_TRUE(more);
-	ASSERT_STREQ(v[0], "b/app");
-	cn_regstore_strv_free(v, n);
 	cn_regstore_free(rs);
 }
 

@@ -1,6 +1,5 @@
 /* The OCI layout store: blobs, resumable ingest, tags, gc, fsck, and resolving images. */
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,37 +14,14 @@
 #include "lib/store/store.h"
 #include "test.h"
 
-static char store_dir[256];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void cleanup_store_dir(void)
-{
-	if (store_dir[0])
-		(void)nftw(store_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	store_dir[0] = '\0';
-}
+static const char *store_dir; /* this test's store (test_fresh_dir) */
 
 /* A fresh store in a new temporary directory (the previous test's one is removed). */
 static struct cn_store *new_store(unsigned flags)
 {
 	struct cn_store *s = NULL;
 	struct cn_error err = CN_ERROR_INIT;
-	const char *tmp = getenv("TMPDIR");
-	static bool registered;
-	if (!registered)
-		registered = atexit(cleanup_store_dir) == 0;
-	cleanup_store_dir();
-	(void)snprintf(store_dir, sizeof(store_dir), "%s/cairn-test-store.XXXXXX",
-		       tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(store_dir))
-		TEST_FAIL("mkdtemp: %s", strerror(errno));
+	store_dir = test_fresh_dir("store");
 	int r = cn_store_open(store_dir, CN_STORE_CREATE | flags, &s, &err);
 	if (r < 0)
 		TEST_FAIL("cn_store_open: %s", err.msg);

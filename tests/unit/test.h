@@ -6,11 +6,14 @@
 #pragma once
 
 #include <errno.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct test_case {
 	const char *name;
@@ -89,6 +92,44 @@ static inline const char *test_fixtures_dir(void)
 {
 	const char *d = getenv("CAIRN_FIXTURES");
 	return d && *d ? d : NULL;
+}
+
+static inline char *test_dir_buf(void)
+{
+	static char path[256];
+	return path;
+}
+
+static inline int test_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static inline void test_dir_remove(void)
+{
+	char *path = test_dir_buf();
+	if (path[0])
+		(void)nftw(path, test_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	path[0] = '\0';
+}
+
+/* A new empty directory $TMPDIR/cairn-test-<name>.XXXXXX for the calling test. The previous
+ * one is removed first and the last one at exit: one such directory per test file. */
+static inline const char *test_fresh_dir(const char *name)
+{
+	static bool registered;
+	const char *tmp = getenv("TMPDIR");
+	char *path = test_dir_buf();
+	if (!registered)
+		registered = atexit(test_dir_remove) == 0;
+	test_dir_remove();
+	(void)snprintf(path, 256, "%s/cairn-test-%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", name);
+	if (!mkdtemp(path))
+		TEST_FAIL("mkdtemp: %s", strerror(errno));
+	return path;
 }
 
 int main(void)

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/alloc.h"
+#include "base/cleanup.h"
+#include "base/fd.h"
+
 static const struct {
 	const char *name;
 	size_t hexlen;
@@ -109,4 +113,19 @@ void cn_hasher_release(struct cn_hasher *h)
 {
 	EVP_MD_CTX_free(h->ctx);
 	h->ctx = NULL;
+}
+
+int cn_digest_of_fd(enum cn_digest_algo algo, int fd, struct cn_digest *ret)
+{
+	enum { BUF_SIZE = 1 << 17 };
+	cleanup_free char *buf = xmalloc(BUF_SIZE);
+	struct cn_hasher h;
+	ssize_t n;
+	cn_hasher_init(&h, algo);
+	while ((n = cn_read_full(fd, buf, BUF_SIZE)) > 0)
+		cn_hasher_update(&h, buf, (size_t)n);
+	if (n == 0)
+		cn_hasher_final(&h, ret);
+	cn_hasher_release(&h);
+	return n < 0 ? (int)n : 0;
 }

@@ -31,6 +31,9 @@ const char *cn_digest_algo_name(enum cn_digest_algo algo);
 bool cn_digest_equal(const struct cn_digest *a, const struct cn_digest *b);
 /* Digest of a buffer in one call. */
 void cn_digest_of(enum cn_digest_algo algo, const void *data, size_t len, struct cn_digest *ret);
+/* Digest of what `fd` reads from its current offset to the end. Returns 0 or a negative errno
+ * from read(2). */
+int cn_digest_of_fd(enum cn_digest_algo algo, int fd, struct cn_digest *ret);
 
 /* Streaming hasher. init/update/final; final may be called once. */
 struct cn_hasher {

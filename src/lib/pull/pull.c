@@ -12,31 +12,23 @@
 #include "lib/image/convert.h"
 #include "lib/reference/reference.h"
 #include "lib/registry/client.h"
+#include "lib/registry/workers.h"
 
-#define MAX_CONCURRENT_LIMIT 32
+#define DEFAULT_CONCURRENT 3
 
-struct job {
-	const struct cn_descriptor *desc;
-	bool is_layer;
-};
-
-/* Shared state of one pull; `lock` serializes observer calls and the job queue. */
+/* Shared state of one pull; `workers.lock` serializes observer calls and counters. */
 struct pull {
 	struct cn_store *store;
 	struct cn_registry *reg;
 	const char *repo;
 	const struct cn_pull_options *opts;
-	pthread_mutex_t lock;
-	struct job *jobs;
-	size_t n_jobs, alloc_jobs, next_job;
-	int first_error;
-	struct cn_error error;
+	struct cn_workers workers;
 	size_t fetched, present;
 	uint64_t bytes;
 };
 
-static void notify(struct pull *p, const struct job *j, enum cn_pull_blob_state st, uint64_t done,
-		   uint64_t total)
+static void notify(struct pull *p, const struct cn_blob_job *j, enum cn_pull_blob_state st,
+		   uint64_t done, uint64_t total)
 {
 	const struct cn_pull_observer *o = p->opts->observer;
 	if (o && o->blob)
@@ -45,32 +37,30 @@ static void notify(struct pull *p, const struct job *j, enum cn_pull_blob_state 
 
 struct progress_ctx {
 	struct pull *p;
-	const struct job *job;
+	const struct cn_blob_job *job;
 };
 
 static void on_progress(void *userdata, uint64_t done, uint64_t total)
 {
 	struct progress_ctx *c = userdata;
-	pthread_mutex_lock(&c->p->lock);
+	pthread_mutex_lock(&c->p->workers.lock);
 	notify(c->p, c->job, CN_PULL_BLOB_DOWNLOADING, done, total);
-	pthread_mutex_unlock(&c->p->lock);
+	pthread_mutex_unlock(&c->p->workers.lock);
 }
 
-static void run_job(struct pull *p, struct cn_http *h, const struct job *j)
+static void run_job(void *userdata, struct cn_http *h, const struct cn_blob_job *j)
 {
+	struct pull *p = userdata;
 	struct cn_error err = CN_ERROR_INIT;
 	struct progress_ctx ctx = { p, j };
 	uint64_t fetched = 0;
 	int r = cn_registry_fetch_blob(p->reg, h, p->repo, j->desc, p->store, on_progress, &ctx,
 				       &fetched, &err);
-	pthread_mutex_lock(&p->lock);
+	pthread_mutex_lock(&p->workers.lock);
 	p->bytes += fetched;
 	if (r < 0) {
 		notify(p, j, CN_PULL_BLOB_FAILED, 0, 0);
-		if (!p->first_error) {
-			p->first_error = r;
-			p->error = err;
-		}
+		cn_workers_fail(&p->workers, r, &err);
 	} else if (r == 1) {
 		p->present++;
 		notify(p, j, CN_PULL_BLOB_EXISTS, 0, 0);
@@ -81,62 +71,17 @@ static void run_job(struct pull *p, struct cn_http *h, const struct job *j)
 		notify(p, j, CN_PULL_BLOB_COMPLETE, (uint64_t)j->desc->size,
 		       (uint64_t)j->desc->size);
 	}
-	pthread_mutex_unlock(&p->lock);
-}
-
-static void *worker(void *arg)
-{
-	struct pull *p = arg;
-	struct cn_http h;
-	if (cn_http_init(&h) < 0)
-		return NULL;
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		const struct job *j = NULL;
-		if (!p->first_error && p->next_job < p->n_jobs)
-			j = &p->jobs[p->next_job++];
-		pthread_mutex_unlock(&p->lock);
-		if (!j)
-			break;
-		run_job(p, &h, j);
-	}
-	cn_http_release(&h);
-	return NULL;
-}
-
-static void add_job(struct pull *p, const struct cn_descriptor *d, bool is_layer)
-{
-	for (size_t i = 0; i < p->n_jobs; i++)
-		if (cn_digest_equal(&p->jobs[i].desc->digest, &d->digest))
-			return;
-	ALLOC_GROW(p->jobs, p->n_jobs + 1, p->alloc_jobs);
-	p->jobs[p->n_jobs++] = (struct job){ d, is_layer };
+	pthread_mutex_unlock(&p->workers.lock);
 }
 
 /* Downloads every queued blob with up to max_concurrent threads. */
 static int run_jobs(struct pull *p, struct cn_error *err)
 {
-	unsigned n = p->opts->max_concurrent ? p->opts->max_concurrent : 3;
-	if (n > MAX_CONCURRENT_LIMIT)
-		n = MAX_CONCURRENT_LIMIT;
-	if (n > p->n_jobs)
-		n = (unsigned)p->n_jobs;
-	for (size_t i = 0; i < p->n_jobs; i++)
-		notify(p, &p->jobs[i], CN_PULL_BLOB_WAITING, 0, (uint64_t)p->jobs[i].desc->size);
-	pthread_t threads[MAX_CONCURRENT_LIMIT];
-	unsigned started = 0;
-	for (; started < n; started++)
-		if (pthread_create(&threads[started], NULL, worker, p) != 0)
-			break;
-	if (started == 0 && p->n_jobs > 0)
-		(void)worker(p);
-	for (unsigned i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-	if (p->first_error) {
-		*err = p->error;
-		return p->first_error;
-	}
-	return 0;
+	struct cn_workers *w = &p->workers;
+	for (size_t i = 0; i < w->n_jobs; i++)
+		notify(p, &w->jobs[i], CN_PULL_BLOB_WAITING, 0, (uint64_t)w->jobs[i].desc->size);
+	return cn_workers_run(
+		w, p->opts->max_concurrent ? p->opts->max_concurrent : DEFAULT_CONCURRENT, err);
 }
 
 struct image {
@@ -381,9 +326,9 @@ static int pull_resolved(struct pull *p, struct cn_http *h, const struct cn_refe
 		n_sel = 1;
 	}
 	for (size_t i = 0; r >= 0 && i < n_sel; i++) {
-		add_job(p, &images[i].m->config, false);
+		(void)cn_workers_add(&p->workers, &images[i].m->config, false);
 		for (size_t k = 0; k < images[i].m->n_layers; k++)
-			add_job(p, &images[i].m->layers[k], true);
+			(void)cn_workers_add(&p->workers, &images[i].m->layers[k], true);
 	}
 	if (r >= 0)
 		r = run_jobs(p, err);
@@ -420,15 +365,14 @@ int cn_pull(struct cn_store *store, const char *reference, const struct cn_pull_
 	if (r < 0)
 		return r;
 	p.repo = ref.path;
-	pthread_mutex_init(&p.lock, NULL);
+	cn_workers_init(&p.workers, run_job, &p);
 	r = cn_http_init(&h);
 	if (r >= 0)
 		r = cn_registry_ping(p.reg, &h, err);
 	if (r >= 0)
 		r = pull_resolved(&p, &h, &ref, &res, err);
 	cn_http_release(&h);
-	pthread_mutex_destroy(&p.lock);
-	free(p.jobs);
+	cn_workers_release(&p.workers);
 	cn_registry_free(p.reg);
 	res.blobs_fetched = p.fetched;
 	res.blobs_present = p.present;

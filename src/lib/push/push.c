@@ -14,9 +14,9 @@
 #include "lib/reference/reference.h"
 #include "lib/store/resolve.h"
 #include "lib/registry/client.h"
+#include "lib/registry/workers.h"
 
-#define MAX_CONCURRENT_LIMIT 32
-#define DEFAULT_CONCURRENT   5
+#define DEFAULT_CONCURRENT 5
 
 /* A blob some other repository of the same registry references (per the store's tags). */
 struct known_blob {
@@ -24,12 +24,7 @@ struct known_blob {
 	char *repo; /* borrowed from push.repos */
 };
 
-struct job {
-	const struct cn_descriptor *desc;
-	bool is_layer;
-};
-
-/* Shared state of one push; `lock` serializes observer calls, the job queue and counters. */
+/* Shared state of one push; `workers.lock` serializes observer calls and counters. */
 struct push {
 	struct cn_store *store;
 	struct cn_registry *reg;
@@ -40,11 +35,7 @@ struct push {
 	size_t n_repos, alloc_repos;
 	struct known_blob *known;
 	size_t n_known, alloc_known;
-	pthread_mutex_t lock;
-	struct job *jobs;
-	size_t n_jobs, alloc_jobs, next_job;
-	int first_error;
-	struct cn_error error;
+	struct cn_workers workers;
 	struct cn_push_result *res;
 };
 
@@ -62,8 +53,8 @@ static void image_release(struct image *im)
 	im->m = NULL;
 }
 
-static void notify(struct push *p, const struct job *j, enum cn_push_blob_state st, uint64_t done,
-		   uint64_t total, const char *from)
+static void notify(struct push *p, const struct cn_blob_job *j, enum cn_push_blob_state st,
+		   uint64_t done, uint64_t total, const char *from)
 {
 	const struct cn_push_observer *o = p->opts->observer;
 	if (o && o->blob)
@@ -85,27 +76,20 @@ static const char *mount_source(struct push *p, const struct cn_digest *d)
 
 struct progress_ctx {
 	struct push *p;
-	const struct job *job;
+	const struct cn_blob_job *job;
 };
 
 static void on_progress(void *userdata, uint64_t done, uint64_t total)
 {
 	struct progress_ctx *c = userdata;
-	pthread_mutex_lock(&c->p->lock);
+	pthread_mutex_lock(&c->p->workers.lock);
 	notify(c->p, c->job, CN_PUSH_BLOB_PUSHING, done, total, NULL);
-	pthread_mutex_unlock(&c->p->lock);
+	pthread_mutex_unlock(&c->p->workers.lock);
 }
 
-static void record_failure(struct push *p, int r, const struct cn_error *err)
+static void run_job(void *userdata, struct cn_http *h, const struct cn_blob_job *j)
 {
-	if (!p->first_error) {
-		p->first_error = r;
-		p->error = *err;
-	}
-}
-
-static void run_job(struct push *p, struct cn_http *h, const struct job *j)
-{
+	struct push *p = userdata;
 	struct cn_error err = CN_ERROR_INIT;
 	struct progress_ctx ctx = { p, j };
 	uint64_t sent = 0;
@@ -113,9 +97,9 @@ static void run_job(struct push *p, struct cn_http *h, const struct job *j)
 	cleanup_close int fd = cn_store_open_blob(p->store, &j->desc->digest);
 	int r = fd;
 	if (fd == -ENOENT && is_foreign_layer(j->desc->media_type)) {
-		pthread_mutex_lock(&p->lock);
+		pthread_mutex_lock(&p->workers.lock);
 		notify(p, j, CN_PUSH_BLOB_SKIPPED, 0, 0, NULL);
-		pthread_mutex_unlock(&p->lock);
+		pthread_mutex_unlock(&p->workers.lock);
 		return;
 	}
 	if (fd < 0) {
@@ -130,11 +114,11 @@ static void run_job(struct push *p, struct cn_http *h, const struct job *j)
 					     .userdata = &ctx };
 		r = cn_registry_push_blob(p->reg, h, p->repo, &up, &sent, &err);
 	}
-	pthread_mutex_lock(&p->lock);
+	pthread_mutex_lock(&p->workers.lock);
 	p->res->bytes_uploaded += sent;
 	if (r < 0) {
 		notify(p, j, CN_PUSH_BLOB_FAILED, 0, 0, NULL);
-		record_failure(p, r, &err);
+		cn_workers_fail(&p->workers, r, &err);
 	} else if (r == CN_BLOB_EXISTED) {
 		p->res->blobs_existed++;
 		notify(p, j, CN_PUSH_BLOB_EXISTS, 0, 0, NULL);
@@ -146,65 +130,27 @@ static void run_job(struct push *p, struct cn_http *h, const struct job *j)
 		p->res->blobs_uploaded++;
 		notify(p, j, CN_PUSH_BLOB_PUSHED, size, size, NULL);
 	}
-	pthread_mutex_unlock(&p->lock);
-}
-
-static void *worker(void *arg)
-{
-	struct push *p = arg;
-	struct cn_http h;
-	if (cn_http_init(&h) < 0)
-		return NULL;
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		const struct job *j = NULL;
-		if (!p->first_error && p->next_job < p->n_jobs)
-			j = &p->jobs[p->next_job++];
-		pthread_mutex_unlock(&p->lock);
-		if (!j)
-			break;
-		run_job(p, &h, j);
-	}
-	cn_http_release(&h);
-	return NULL;
+	pthread_mutex_unlock(&p->workers.lock);
 }
 
 /* Queues `d` unless queued already (in this phase or an earlier one). */
 static void add_job(struct push *p, const struct cn_descriptor *d, bool is_layer)
 {
-	for (size_t i = 0; i < p->n_jobs; i++)
-		if (cn_digest_equal(&p->jobs[i].desc->digest, &d->digest))
-			return;
-	ALLOC_GROW(p->jobs, p->n_jobs + 1, p->alloc_jobs);
-	p->jobs[p->n_jobs++] = (struct job){ d, is_layer };
-	notify(p, &p->jobs[p->n_jobs - 1], CN_PUSH_BLOB_PREPARING, 0, (uint64_t)d->size, NULL);
+	const struct cn_blob_job *j = cn_workers_add(&p->workers, d, is_layer);
+	if (j)
+		notify(p, j, CN_PUSH_BLOB_PREPARING, 0, (uint64_t)d->size, NULL);
 }
 
 /* Uploads the jobs queued since the last call with up to max_concurrent threads. */
 static int run_jobs(struct push *p, struct cn_error *err)
 {
-	size_t pending = p->n_jobs - p->next_job;
-	unsigned n = p->opts->max_concurrent ? p->opts->max_concurrent : DEFAULT_CONCURRENT;
-	n = MIN(n, MAX_CONCURRENT_LIMIT);
-	if (n > pending)
-		n = (unsigned)pending;
-	for (size_t i = (size_t)n + p->next_job; i < p->n_jobs; i++)
-		notify(p, &p->jobs[i], CN_PUSH_BLOB_WAITING, 0, (uint64_t)p->jobs[i].desc->size,
+	struct cn_workers *w = &p->workers;
+	unsigned n = cn_workers_threads(w, p->opts->max_concurrent ? p->opts->max_concurrent
+								   : DEFAULT_CONCURRENT);
+	for (size_t i = (size_t)n + w->next_job; i < w->n_jobs; i++)
+		notify(p, &w->jobs[i], CN_PUSH_BLOB_WAITING, 0, (uint64_t)w->jobs[i].desc->size,
 		       NULL);
-	pthread_t threads[MAX_CONCURRENT_LIMIT];
-	unsigned started = 0;
-	for (; started < n; started++)
-		if (pthread_create(&threads[started], NULL, worker, p) != 0)
-			break;
-	if (started == 0 && pending > 0)
-		(void)worker(p);
-	for (unsigned i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-	if (p->first_error) {
-		*err = p->error;
-		return p->first_error;
-	}
-	return 0;
+	return cn_workers_run(w, n, err);
 }
 
 static int known_blob(void *userdata, const struct cn_descriptor *d, bool present)
@@ -438,7 +384,7 @@ int cn_push(struct cn_store *store, const char *reference, const struct cn_push_
 	p.repo = ref.path;
 	p.domain = ref.domain;
 	res.name = entry_name(&ref);
-	pthread_mutex_init(&p.lock, NULL);
+	cn_workers_init(&p.workers, run_job, &p);
 	r = find_entry(&p, res.name, &tag, err);
 	if (r >= 0)
 		r = cn_registry_new(ref.domain, &ropts, &p.reg, err);
@@ -450,8 +396,7 @@ int cn_push(struct cn_store *store, const char *reference, const struct cn_push_
 		r = push_image(&p, &h, &ref, &tag, err);
 	cn_http_release(&h);
 	cn_store_tag_release(&tag);
-	pthread_mutex_destroy(&p.lock);
-	free(p.jobs);
+	cn_workers_release(&p.workers);
 	free(p.known);
 	for (size_t i = 0; i < p.n_repos; i++)
 		free(p.repos[i]);

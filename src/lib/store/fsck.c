@@ -31,28 +31,6 @@ static void problem(struct fsck *f, const char *fmt, ...)
 	f->problems++;
 }
 
-static int hash_fd(int fd, enum cn_digest_algo algo, struct cn_digest *ret)
-{
-	static __thread char buf[1 << 17];
-	struct cn_hasher h;
-	cn_hasher_init(&h, algo);
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			cn_hasher_release(&h);
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		cn_hasher_update(&h, buf, (size_t)n);
-	}
-	cn_hasher_final(&h, ret);
-	cn_hasher_release(&h);
-	return 0;
-}
-
 static void check_blob_dir(struct cn_store *s, struct fsck *f, const char *algo)
 {
 	char path[32];
@@ -77,7 +55,7 @@ static void check_blob_dir(struct cn_store *s, struct fsck *f, const char *algo)
 			continue;
 		}
 		cleanup_close int fd = openat(dfd, e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0 || hash_fd(fd, want.algo, &got) < 0) {
+		if (fd < 0 || cn_digest_of_fd(want.algo, fd, &got) < 0) {
 			problem(f, "blob %s: unreadable: %s", want.str, strerror(errno));
 			continue;
 		}

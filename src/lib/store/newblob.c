@@ -143,22 +143,7 @@ static int rehash(struct cn_blob_new *b, enum cn_digest_algo algo, struct cn_dig
 	cleanup_close int fd = cn_blob_new_reopen(b);
 	if (fd < 0)
 		return fd;
-	cleanup_free char *buf = xmalloc(1 << 16);
-	struct cn_hasher h;
-	cn_hasher_init(&h, algo);
-	for (;;) {
-		ssize_t n = cn_read_full(fd, buf, 1 << 16);
-		if (n < 0) {
-			cn_hasher_release(&h);
-			return (int)n;
-		}
-		if (n == 0)
-			break;
-		cn_hasher_update(&h, buf, (size_t)n);
-	}
-	cn_hasher_final(&h, ret);
-	cn_hasher_release(&h);
-	return 0;
+	return cn_digest_of_fd(algo, fd, ret);
 }
 
 int cn_blob_new_commit_as(struct cn_blob_new *b, const struct cn_digest *want, int64_t *ret_size,
