@@ -10,6 +10,7 @@
 #    pull counts grow with manifest GETs
 #  - `cairn registry gc` while the server runs: an untagged image's blobs go, every tagged image
 #    still pulls, and a dry run deletes nothing
+#  - connections stay open across requests (keep-alive), also after an error answer
 #  - one request log line per request; --log-format json lines parse
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -103,6 +104,11 @@ if "$CAIRN" push --help >/dev/null 2>&1; then
 else
 	it_log "SKIP cairn push checks: this cairn has no push command"
 fi
+
+it_log "keep-alive: answers leave the connection open (a closed one per request costs 10x)"
+out=$(curl -sv -o /dev/null -o /dev/null "http://$R/v2/test/oci/tags/list" "http://$R/v2/nope/manifests/x" 2>&1)
+assert_contains "$out" "Re-using existing connection" "second request on the same connection"
+assert_not_contains "$out" "Connection: close" "keep-alive"
 
 it_log "search: name, description, pull counts"
 curl -fsS "http://$R/v2/test/oci/manifests/1" -H 'Accept: application/vnd.oci.image.manifest.v1+json' >/dev/null

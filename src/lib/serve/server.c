@@ -174,6 +174,11 @@ static enum http_method parse_method(const char *m)
 	return M_OTHER;
 }
 
+static bool method_has_body(enum http_method m)
+{
+	return m == M_PUT || m == M_POST || m == M_PATCH || m == M_OTHER;
+}
+
 static struct request *request_new(struct cn_server *srv, struct MHD_Connection *conn,
 				   const char *url, const char *method)
 {
@@ -247,6 +252,10 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 	if (!rq) {
 		rq = request_new(cls, conn, url, method);
 		*con_cls = rq;
+		/* A request without a body is answered on the next call, once MHD has read it
+		 * whole: an answer queued before that makes MHD close the connection. */
+		if (!method_has_body(rq->method))
+			return MHD_YES;
 		return request_begin(rq);
 	}
 	if (*upload_data_size > 0) {
@@ -256,6 +265,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 	}
 	if (rq->answered)
 		return MHD_YES;
+	if (!method_has_body(rq->method))
+		return request_begin(rq);
 	return v2_finish(rq);
 }
 
