@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -93,6 +94,14 @@ int cmd_serve(struct cli_context *ctx, int argc, char **argv)
 	}
 	if (log_format)
 		cfg.log_json = strcmp(log_format, "json") == 0;
+
+	/* Every connection and upload session holds descriptors: allow as many as the hard limit
+	 * lets this process have (the soft default, 1024, is reached by a few hundred pushes). */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 
 	/* Signals are taken synchronously by this thread; the server's threads never see them. */
 	sigset_t set;
