@@ -146,15 +146,9 @@ static enum MHD_Result challenge(struct request *rq, unsigned status, const char
 	const char *msg = status == MHD_HTTP_FORBIDDEN
 				  ? "requested access to the resource is denied"
 				  : "authentication required";
-	json_t *doc = json_pack("{s:[{s:s,s:s}]}", "errors", "code", code, "message", msg);
-	char *s = json_dumps(doc, JSON_COMPACT);
-	json_decref(doc);
-	struct MHD_Response *resp;
-	enum MHD_Result r = respond_json(rq, 0, "application/json", s, strlen(s), &resp);
-	free(s);
-	if (r != MHD_YES)
-		return r;
-	add_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, value);
+	struct MHD_Response *resp = error_response(rq, code, msg, NULL);
+	if (resp)
+		add_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, value);
 	return respond(rq, status, resp);
 }
 
@@ -243,13 +237,12 @@ enum MHD_Result handle_token(struct request *rq)
 		(void)snprintf(rq->user, sizeof(rq->user), "%s", a.user);
 	cn_authorization_release(&a);
 	if (!ok) {
-		struct MHD_Response *resp;
-		const char *body = "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":"
-				   "\"incorrect username or password\"}]}";
-		respond_json(rq, 0, "application/json", body, strlen(body), &resp);
+		struct MHD_Response *resp =
+			error_response(rq, "UNAUTHORIZED", "incorrect username or password", NULL);
 		char value[300];
 		(void)snprintf(value, sizeof(value), "Basic realm=\"%s\"", c->realm);
-		add_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, value);
+		if (resp)
+			add_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, value);
 		return respond(rq, MHD_HTTP_UNAUTHORIZED, resp);
 	}
 	struct scope_list scopes = { .n = 0 };

@@ -72,7 +72,11 @@ struct request {
 enum MHD_Result respond(struct request *rq, unsigned status, struct MHD_Response *resp);
 enum MHD_Result respond_json(struct request *rq, unsigned status, const char *content_type,
 			     const char *body, size_t len, struct MHD_Response **ret_resp);
-/* The spec's error shape {"errors":[{"code","message","detail"}]}; detail may be NULL. */
+/* A response in the spec's error shape {"errors":[{"code","message","detail"}]} (detail may be
+ * NULL) for the caller to add headers to and respond() with; NULL when MHD cannot make one. */
+struct MHD_Response *error_response(struct request *rq, const char *code, const char *message,
+				    const char *detail);
+/* error_response() answered at once. */
 enum MHD_Result respond_error(struct request *rq, unsigned status, const char *code,
 			      const char *message, const char *detail);
 enum MHD_Result respond_empty(struct request *rq, unsigned status, struct MHD_Response **ret);

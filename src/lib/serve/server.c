@@ -24,7 +24,8 @@
 
 void add_header(struct MHD_Response *resp, const char *name, const char *value)
 {
-	(void)MHD_add_response_header(resp, name, value);
+	if (resp)
+		(void)MHD_add_response_header(resp, name, value);
 }
 
 const char *request_header(struct request *rq, const char *name)
@@ -64,14 +65,14 @@ enum MHD_Result respond_json(struct request *rq, unsigned status, const char *co
 {
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (ret_resp)
+		*ret_resp = resp; /* NULL when out of memory: add_header() and respond() cope */
 	if (!resp)
 		return MHD_NO;
 	add_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
 	rq->bytes_out = rq->method == M_HEAD ? 0 : len;
-	if (ret_resp) { /* the caller adds headers, then respond()s */
-		*ret_resp = resp;
+	if (ret_resp) /* the caller adds headers, then respond()s */
 		return MHD_YES;
-	}
 	return respond(rq, status, resp);
 }
 
@@ -79,17 +80,17 @@ enum MHD_Result respond_empty(struct request *rq, unsigned status, struct MHD_Re
 {
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (ret) {
+		*ret = resp; /* NULL when out of memory: add_header() and respond() cope */
+		return resp ? MHD_YES : MHD_NO;
+	}
 	if (!resp)
 		return MHD_NO;
-	if (ret) {
-		*ret = resp;
-		return MHD_YES;
-	}
 	return respond(rq, status, resp);
 }
 
-enum MHD_Result respond_error(struct request *rq, unsigned status, const char *code,
-			      const char *message, const char *detail)
+struct MHD_Response *error_response(struct request *rq, const char *code, const char *message,
+				    const char *detail)
 {
 	json_t *e = json_pack("{s:s, s:s}", "code", code, "message", message);
 	if (detail)
@@ -97,9 +98,16 @@ enum MHD_Result respond_error(struct request *rq, unsigned status, const char *c
 	json_t *doc = json_pack("{s:[o]}", "errors", e);
 	char *s = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
-	enum MHD_Result r = respond_json(rq, status, "application/json", s, strlen(s), NULL);
+	struct MHD_Response *resp = NULL;
+	(void)respond_json(rq, 0, "application/json", s, strlen(s), &resp);
 	free(s);
-	return r;
+	return resp;
+}
+
+enum MHD_Result respond_error(struct request *rq, unsigned status, const char *code,
+			      const char *message, const char *detail)
+{
+	return respond(rq, status, error_response(rq, code, message, detail));
 }
 
 /* --------------------------------------------------------------------- logs */

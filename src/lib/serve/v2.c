@@ -191,15 +191,13 @@ static enum MHD_Result upload_out_of_order(struct request *rq)
 	char range[48];
 	uint64_t size = cn_upload_size(rq->upload);
 	(void)snprintf(range, sizeof(range), "0-%llu", (unsigned long long)(size ? size - 1 : 0));
-	json_t *doc = json_pack("{s:[{s:s,s:s}]}", "errors", "code", "BLOB_UPLOAD_INVALID",
-				"message", "chunk out of order: the upload has a different size");
-	char *s = json_dumps(doc, JSON_COMPACT);
-	json_decref(doc);
-	struct MHD_Response *resp;
-	respond_json(rq, 0, "application/json", s, strlen(s), &resp);
-	free(s);
-	add_header(resp, "Range", range);
-	add_header(resp, "Docker-Upload-UUID", rq->upload_id);
+	struct MHD_Response *resp =
+		error_response(rq, "BLOB_UPLOAD_INVALID",
+			       "chunk out of order: the upload has a different size", NULL);
+	if (resp) {
+		add_header(resp, "Range", range);
+		add_header(resp, "Docker-Upload-UUID", rq->upload_id);
+	}
 	return respond(rq, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp);
 }
 
