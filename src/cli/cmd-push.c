@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/cleanup.h"
 #include "base/parse.h"
@@ -16,11 +17,14 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: cairn push [OPTIONS] NAME[:TAG]\n\n"
+		"Usage: cairn push [OPTIONS] NAME[:TAG]\n"
+		"       cairn push --all-tags [OPTIONS] NAME\n\n"
 		"Upload an image from the local store to a registry, under the same name (tag it\n"
 		"first with `cairn tag`). Layers the registry has are skipped, layers of another\n"
 		"repository of the same registry are mounted, and digests stay as they are.\n\n"
 		"Options:\n"
+		"      --all-tags                      push every local tag of the repository "
+		"NAME\n"
 		"  -a, --all-platforms                 push every platform of a multi-platform "
 		"image\n"
 		"                                      and the index (default: the host's only)\n"
@@ -31,10 +35,11 @@ static void usage(FILE *out)
 }
 
 static int parse_options(struct cli_context *ctx, int argc, char **argv, struct cn_push_options *po,
-			 bool *quiet)
+			 bool *quiet, bool *all_tags)
 {
 	static const struct option opts[] = {
 		{ "all-platforms", no_argument, NULL, 'a' },
+		{ "all-tags", no_argument, NULL, 't' },
 		{ "max-concurrent-uploads", required_argument, NULL, 'm' },
 		{ "chunk-size", required_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -65,6 +70,9 @@ static int parse_options(struct cli_context *ctx, int argc, char **argv, struct 
 		case 'q':
 			*quiet = true;
 			break;
+		case 't':
+			*all_tags = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -77,39 +85,19 @@ static int parse_options(struct cli_context *ctx, int argc, char **argv, struct 
 	return 0;
 }
 
-int cmd_push(struct cli_context *ctx, int argc, char **argv)
+/* Pushes one reference; prints docker's closing line. */
+static int push_one(struct cli_context *ctx, struct cn_store *store, const char *ref,
+		    struct cn_push_options *po, bool quiet)
 {
-	struct cn_push_options po = { .config_dir = ctx->config_dir };
-	bool quiet = false;
-	int r = parse_options(ctx, argc, argv, &po, &quiet);
-	if (r != 0)
-		return r < 0 ? 0 : r;
-	const char *ref = argv[optind];
-
-	cleanup_store struct cn_store *store = NULL;
 	struct cn_error err = CN_ERROR_INIT;
-	struct cn_reference parsed;
-	r = cn_reference_parse(ref, &parsed, &err);
-	if (r < 0)
-		return cli_fail(ctx, r, &err);
-	r = settings_registry_insecure(parsed.domain, &po.insecure, &err);
-	cn_reference_release(&parsed);
-	if (r >= 0)
-		r = cli_store_open(ctx, CN_STORE_WRITE, &store, &err);
-	if (r == -ENOENT && !store) /* no store yet: no image either */
-		r = cn_error_set(&err, r, "An image does not exist locally with the tag: %s", ref);
-	if (r < 0) {
-		cn_error_prefix(&err, r, "%s", ref);
-		return cli_fail(ctx, r, &err);
-	}
-
 	struct progress pp;
 	progress_init(&pp, stdout, quiet);
 	struct cn_push_observer obs = progress_push_observer(&pp);
-	po.observer = &obs;
+	po->observer = &obs;
 	struct cn_push_result res;
-	r = cn_push(store, ref, &po, &res, &err);
+	int r = cn_push(store, ref, po, &res, &err);
 	progress_release(&pp);
+	po->observer = NULL;
 	if (r < 0) {
 		fflush(stdout);
 		cn_error_prefix(&err, r, "%s", ref);
@@ -128,4 +116,74 @@ int cmd_push(struct cli_context *ctx, int argc, char **argv)
 	}
 	cn_push_result_release(&res);
 	return 0;
+}
+
+/* --all-tags: every tag of the store whose repository is `repo` (domain and path), in the
+ * store's order. */
+static int push_all_tags(struct cli_context *ctx, struct cn_store *store,
+			 const struct cn_reference *repo, const char *name,
+			 struct cn_push_options *po, bool quiet)
+{
+	struct cn_store_tag *tags = NULL;
+	size_t n = 0, pushed = 0;
+	struct cn_error err = CN_ERROR_INIT;
+	int r = cn_store_list_tags(store, &tags, &n, &err);
+	if (r < 0)
+		return cli_fail(ctx, r, &err);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct cn_reference t;
+		if (cn_reference_parse(tags[i].name, &t, NULL) < 0)
+			continue;
+		bool same = t.tag && !t.digest && strcmp(t.domain, repo->domain) == 0 &&
+			    strcmp(t.path, repo->path) == 0;
+		cn_reference_release(&t);
+		if (!same)
+			continue;
+		r = push_one(ctx, store, tags[i].name, po, quiet);
+		pushed++;
+	}
+	cn_store_tags_free(tags, n);
+	if (r == 0 && pushed == 0)
+		return cli_failf(ctx, "%s: no tag of this repository in the local store", name);
+	return r;
+}
+
+/* Whether the user wrote a tag or digest after the repository (the parser fills in latest). */
+static bool names_tag_or_digest(const char *ref)
+{
+	const char *last = strrchr(ref, '/');
+	return strchr(last ? last : ref, ':') || strchr(ref, '@');
+}
+
+int cmd_push(struct cli_context *ctx, int argc, char **argv)
+{
+	struct cn_push_options po = { .config_dir = ctx->config_dir };
+	bool quiet = false, all_tags = false;
+	int r = parse_options(ctx, argc, argv, &po, &quiet, &all_tags);
+	if (r != 0)
+		return r < 0 ? 0 : r;
+	const char *ref = argv[optind];
+	if (all_tags && names_tag_or_digest(ref))
+		return cli_usage_error(ctx, "--all-tags takes a repository name without a tag");
+
+	cleanup_store struct cn_store *store = NULL;
+	struct cn_error err = CN_ERROR_INIT;
+	struct cn_reference parsed;
+	r = cn_reference_parse(ref, &parsed, &err);
+	if (r < 0)
+		return cli_fail(ctx, r, &err);
+	r = settings_registry_insecure(parsed.domain, &po.insecure, &err);
+	if (r >= 0)
+		r = cli_store_open(ctx, CN_STORE_WRITE, &store, &err);
+	if (r == -ENOENT && !store) /* no store yet: no image either */
+		r = cn_error_set(&err, r, "An image does not exist locally with the tag: %s", ref);
+	if (r < 0) {
+		cn_reference_release(&parsed);
+		cn_error_prefix(&err, r, "%s", ref);
+		return cli_fail(ctx, r, &err);
+	}
+	r = all_tags ? push_all_tags(ctx, store, &parsed, ref, &po, quiet)
+		     : push_one(ctx, store, ref, &po, quiet);
+	cn_reference_release(&parsed);
+	return r;
 }

@@ -4,7 +4,7 @@
 #    serve: `skopeo inspect --raw` returns the source bytes, `skopeo list-tags` the tags, and a
 #    `skopeo copy` back out gives blobs identical to the source layout
 #  - cairn pull from cairn serve; cairn push (single image, Docker schema 2 kept byte-exact,
-#    --all-platforms for an index) to another repository: digests unchanged, blobs mounted
+#    --all-platforms for an index, --all-tags) to another repository: digests unchanged, blobs mounted
 #    across repositories (no data sent again), a second push uploads nothing
 #  - search: /v1/search and `cairn search` find the image by name and by its description label;
 #    pull counts grow with manifest GETs
@@ -101,6 +101,17 @@ if "$CAIRN" push --help >/dev/null 2>&1; then
 	assert_ok cairn push "$R/made/here:1"
 	assert_ok "$CAIRN" --root "$IT_TMP/store2" pull "$R/made/here:1"
 	assert_eq "$("$CAIRN" --root "$IT_TMP/store2" export "$R/made/here:1" | tar -xO etc/hello)" hello
+
+	it_log "cairn push --all-tags: every local tag of the repository"
+	assert_ok cairn tag "$R/test/oci:1" "$R/tags/many:a"
+	assert_ok cairn tag "$R/test/oci:1" "$R/tags/many:b"
+	assert_ok cairn tag "$R/made/here:1" "$R/tags/many:c"
+	assert_ok cairn push --all-tags "$R/tags/many"
+	assert_eq "$(curl -fsS "http://$R/v2/tags/many/tags/list" | jq -c .tags)" '["a","b","c"]' "tags pushed"
+	assert_eq "$(digest_of "$R/tags/many:c")" "$(digest_of "$R/made/here:1")" "tag c's image"
+	assert_rc 2 cairn push --all-tags "$R/tags/many:a"
+	assert_fails cairn push --all-tags "$R/tags/none"
+	assert_contains "$IT_STDERR" "no tag of this repository"
 else
 	it_log "SKIP cairn push checks: this cairn has no push command"
 fi
