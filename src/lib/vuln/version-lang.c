@@ -10,36 +10,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lib/vuln/version-internal.h"
 #include "lib/vuln/version.h"
-
-struct span {
-	const char *p;
-	size_t n;
-};
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_alnum(char c)
-{
-	return is_digit(c) || is_alpha(c);
-}
 
 static char lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-static int sign(int x)
-{
-	return (x > 0) - (x < 0);
 }
 
 static bool all_digits(const char *p, size_t n)
@@ -48,18 +24,6 @@ static bool all_digits(const char *p, size_t n)
 		if (!is_digit(p[i]))
 			return false;
 	return n > 0;
-}
-
-/* Compares two unsigned decimal digit strings by value; an empty string is zero. */
-static int numcmp(const char *a, size_t an, const char *b, size_t bn)
-{
-	while (an > 0 && *a == '0')
-		a++, an--;
-	while (bn > 0 && *b == '0')
-		b++, bn--;
-	if (an != bn)
-		return an < bn ? -1 : 1;
-	return an ? sign(memcmp(a, b, an)) : 0;
 }
 
 /* Bytewise comparison of two spans, optionally ignoring ASCII case; a prefix sorts first. */
@@ -282,7 +246,7 @@ static int local_cmp(struct span a, struct span b)
 		if (!ha || !hb)
 			return ha - hb;
 		bool na = all_digits(sa.p, sa.n), nb = all_digits(sb.p, sb.n);
-		int r = na && nb   ? numcmp(sa.p, sa.n, sb.p, sb.n)
+		int r = na && nb   ? digits_cmp(sa.p, sa.n, sb.p, sb.n)
 			: na != nb ? (na ? 1 : -1)
 				   : spancmp(sa.p, sa.n, sb.p, sb.n, true);
 		if (r)
@@ -292,28 +256,28 @@ static int local_cmp(struct span a, struct span b)
 
 static int pep440_cmp(const struct pep440 *a, const struct pep440 *b)
 {
-	int r = numcmp(a->epoch.p, a->epoch.n, b->epoch.p, b->epoch.n);
+	int r = digits_cmp(a->epoch.p, a->epoch.n, b->epoch.p, b->epoch.n);
 	if (r)
 		return r;
 	size_t n = a->nrelease > b->nrelease ? a->nrelease : b->nrelease;
 	for (size_t i = 0; i < n; i++) {
 		struct span x = i < a->nrelease ? a->release[i] : (struct span){ "", 0 };
 		struct span y = i < b->nrelease ? b->release[i] : (struct span){ "", 0 };
-		if ((r = numcmp(x.p, x.n, y.p, y.n)))
+		if ((r = digits_cmp(x.p, x.n, y.p, y.n)))
 			return r;
 	}
 	int ra = pre_rank(a), rb = pre_rank(b);
 	if (ra != rb)
 		return ra < rb ? -1 : 1;
-	if (a->pre != PRE_NONE && (r = numcmp(a->pre_n.p, a->pre_n.n, b->pre_n.p, b->pre_n.n)))
+	if (a->pre != PRE_NONE && (r = digits_cmp(a->pre_n.p, a->pre_n.n, b->pre_n.p, b->pre_n.n)))
 		return r;
 	if (a->post != b->post)
 		return a->post ? 1 : -1;
-	if (a->post && (r = numcmp(a->post_n.p, a->post_n.n, b->post_n.p, b->post_n.n)))
+	if (a->post && (r = digits_cmp(a->post_n.p, a->post_n.n, b->post_n.p, b->post_n.n)))
 		return r;
 	if (a->dev != b->dev)
 		return a->dev ? -1 : 1;
-	if (a->dev && (r = numcmp(a->dev_n.p, a->dev_n.n, b->dev_n.p, b->dev_n.n)))
+	if (a->dev && (r = digits_cmp(a->dev_n.p, a->dev_n.n, b->dev_n.p, b->dev_n.n)))
 		return r;
 	return local_cmp(a->local, b->local);
 }
@@ -431,7 +395,7 @@ static int prerelease_cmp(struct span a, struct span b)
 		while (ib < b.n && b.p[ib] != '.')
 			ib++;
 		bool na = all_digits(a.p, ia), nb = all_digits(b.p, ib);
-		int r = na && nb   ? numcmp(a.p, ia, b.p, ib)
+		int r = na && nb   ? digits_cmp(a.p, ia, b.p, ib)
 			: na != nb ? (na ? -1 : 1)
 				   : spancmp(a.p, ia, b.p, ib, false);
 		if (r)
@@ -447,9 +411,9 @@ static int prerelease_cmp(struct span a, struct span b)
 static int semver_cmp(const struct semver *a, const struct semver *b)
 {
 	int r;
-	if ((r = numcmp(a->major.p, a->major.n, b->major.p, b->major.n)) ||
-	    (r = numcmp(a->minor.p, a->minor.n, b->minor.p, b->minor.n)) ||
-	    (r = numcmp(a->patch.p, a->patch.n, b->patch.p, b->patch.n)))
+	if ((r = digits_cmp(a->major.p, a->major.n, b->major.p, b->major.n)) ||
+	    (r = digits_cmp(a->minor.p, a->minor.n, b->minor.p, b->minor.n)) ||
+	    (r = digits_cmp(a->patch.p, a->patch.n, b->patch.p, b->patch.n)))
 		return r;
 	return prerelease_cmp(a->pre, b->pre);
 }
@@ -744,7 +708,7 @@ static int mvn_cmp(const struct mvn *a, int ia, const struct mvn *b, int ib)
 	}
 	switch (x->type) {
 	case MVN_INT:
-		return numcmp(a->s + x->off, x->len, b->s + y->off, y->len);
+		return digits_cmp(a->s + x->off, x->len, b->s + y->off, y->len);
 	case MVN_STR:
 		if (x->qual != y->qual)
 			return x->qual < y->qual ? -1 : 1;

@@ -10,38 +10,12 @@
 #include <string.h>
 
 #include "base/parse.h"
+#include "lib/vuln/version-internal.h"
 #include "lib/vuln/version.h"
-
-/* A piece of a version string (not NUL-terminated). */
-struct span {
-	const char *p;
-	size_t n;
-};
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
 
 static bool is_lower(char c)
 {
 	return c >= 'a' && c <= 'z';
-}
-
-/* ASCII only, like dpkg's and rpm's own checks: other bytes never count as letters. */
-static bool is_alpha(char c)
-{
-	return is_lower(c) || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_alnum(char c)
-{
-	return is_digit(c) || is_alpha(c);
-}
-
-static int sign(int v)
-{
-	return (v > 0) - (v < 0);
 }
 
 /* The byte at `i`, or NUL past the end. */
@@ -56,18 +30,6 @@ static size_t digit_run(struct span s, size_t i)
 	while (end < s.n && is_digit(s.p[end]))
 		end++;
 	return end - i;
-}
-
-/* Numeric order of two runs of decimal digits of any length (empty counts as zero). */
-static int digits_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
-	while (an > 0 && *a == '0')
-		a++, an--;
-	while (bn > 0 && *b == '0')
-		b++, bn--;
-	if (an != bn)
-		return an < bn ? -1 : 1;
-	return an ? sign(memcmp(a, b, an)) : 0;
 }
 
 /* Byte order, a proper prefix first. */
