@@ -142,3 +142,12 @@ int cn_registry_push_blob(struct cn_registry *reg, struct cn_http *h, const char
 int cn_registry_put_manifest(struct cn_registry *reg, struct cn_http *h, const char *repo,
 			     const char *reference, const char *media_type, const void *data,
 			     size_t len, struct cn_error *err);
+
+/*
+ * cn_registry_put_manifest() for a manifest with a `subject` (an SBOM, a signature): also
+ * returns the registry's OCI-Subject answer in `ret_subject` ("" when it sent none: the
+ * registry has no referrers API, and the client maintains the referrers tag schema instead).
+ */
+int cn_registry_put_referrer(struct cn_registry *reg, struct cn_http *h, const char *repo,
+			     const char *reference, const char *media_type, const void *data,
+			     size_t len, char ret_subject[CN_DIGEST_STR_MAX], struct cn_error *err);

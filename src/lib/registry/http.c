@@ -102,6 +102,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 		H("retry-after", retry_after),
 		H("range", range),
 		H("oci-chunk-min-length", chunk_min_length),
+		H("oci-subject", oci_subject),
 #undef H
 	};
 	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
@@ -109,7 +110,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 		 */
 		resp->content_type[0] = resp->docker_digest[0] = resp->www_authenticate[0] = '\0';
 		resp->content_range[0] = resp->link[0] = resp->retry_after[0] = '\0';
-		resp->range[0] = resp->chunk_min_length[0] = '\0';
+		resp->range[0] = resp->chunk_min_length[0] = resp->oci_subject[0] = '\0';
 		resp->content_length = -1;
 		return len;
 	}

@@ -25,8 +25,9 @@ struct cn_http_response {
 	char retry_after[64];
 	char range[128];	   /* Range (upload status: "0-N") */
 	char chunk_min_length[32]; /* OCI-Chunk-Min-Length (upload session start) */
-	int64_t content_length;	   /* -1 when not sent */
-	char effective_url[2048];  /* after redirects */
+	char oci_subject[160];	  /* OCI-Subject (manifest PUT: the registry indexed its subject) */
+	int64_t content_length;	  /* -1 when not sent */
+	char effective_url[2048]; /* after redirects */
 	uint64_t body_bytes;
 };
 

@@ -354,9 +354,9 @@ int cn_registry_push_blob(struct cn_registry *reg, struct cn_http *h, const char
 	return r;
 }
 
-int cn_registry_put_manifest(struct cn_registry *reg, struct cn_http *h, const char *repo,
-			     const char *reference, const char *media_type, const void *data,
-			     size_t len, struct cn_error *err)
+static int put_manifest(struct cn_registry *reg, struct cn_http *h, const char *repo,
+			const char *reference, const char *media_type, const void *data, size_t len,
+			char *ret_subject, size_t subject_size, struct cn_error *err)
 {
 	cleanup_free char *url =
 		xasprintf("%s/v2/%s/manifests/%s", cn_registry_base_url(reg), repo, reference);
@@ -394,6 +394,8 @@ int cn_registry_put_manifest(struct cn_registry *reg, struct cn_http *h, const c
 				r = cn_error_set(err, -EBADMSG,
 						 "the registry stored digest %s (sent %s)", got.str,
 						 want.str);
+			if (ret_subject)
+				(void)snprintf(ret_subject, subject_size, "%s", resp.oci_subject);
 			break;
 		}
 		if (!transient(r))
@@ -402,4 +404,20 @@ int cn_registry_put_manifest(struct cn_registry *reg, struct cn_http *h, const c
 	if (r < 0)
 		return cn_error_prefix(err, r, "manifest %s: upload", reference);
 	return 0;
+}
+
+int cn_registry_put_manifest(struct cn_registry *reg, struct cn_http *h, const char *repo,
+			     const char *reference, const char *media_type, const void *data,
+			     size_t len, struct cn_error *err)
+{
+	return put_manifest(reg, h, repo, reference, media_type, data, len, NULL, 0, err);
+}
+
+int cn_registry_put_referrer(struct cn_registry *reg, struct cn_http *h, const char *repo,
+			     const char *reference, const char *media_type, const void *data,
+			     size_t len, char ret_subject[CN_DIGEST_STR_MAX], struct cn_error *err)
+{
+	ret_subject[0] = '\0';
+	return put_manifest(reg, h, repo, reference, media_type, data, len, ret_subject,
+			    CN_DIGEST_STR_MAX, err);
 }
