@@ -37,6 +37,15 @@ bool cn_version_valid(enum cn_ecosystem eco, const char *v);
 
 #define CN_VERSION_MAX 256
 
+/*
+ * Whether npm version `version` satisfies node-semver range `range`: comparators (< <= > >= =),
+ * x-ranges ("1.x", "1.2.*", "*", ""), partial versions, tilde, caret (0.x rules), hyphen ranges
+ * ("1.2 - 2.3.4"), sets joined by "||", and the prerelease rule (a prerelease version matches
+ * only a set holding a comparator with a prerelease on the same major.minor.patch). Returns 1,
+ * 0, or -EINVAL for a malformed range or version (npm-range.c).
+ */
+int cn_npm_range_satisfies(const char *range, const char *version);
+
 /* One file per ecosystem family implements these (version-os.c, version-lang.c). */
 int cn_version_compare_deb(const char *a, const char *b);
 int cn_version_compare_rpm(const char *a, const char *b);
