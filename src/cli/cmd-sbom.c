@@ -292,7 +292,7 @@ static int run(struct cli_context *ctx, const struct sbom_options *o, const char
 		return 1;
 	struct cn_error err = CN_ERROR_INIT;
 	cleanup_sbom struct cn_sbom *s = NULL;
-	int r = cn_sbom_build(store, &img, &s, &err);
+	int r = cn_sbom_build_cached(store, &img, &s, &err);
 	if (r < 0)
 		return cli_fail(ctx, cn_error_prefix(&err, r, "%s", spec), &err);
 	cn_sbom_set_purls(s);

@@ -149,7 +149,7 @@ static int image_sbom(struct cli_context *ctx, const char *spec, struct cn_sbom 
 
 	if (cli_open_image(ctx, spec, &store, &img) != 0)
 		return 1;
-	r = cn_sbom_build(store, &img, ret, &err);
+	r = cn_sbom_build_cached(store, &img, ret, &err);
 	if (r < 0)
 		return cli_fail(ctx, cn_error_prefix(&err, r, "%s", spec), &err);
 	cn_sbom_set_purls(*ret);

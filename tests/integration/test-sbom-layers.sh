@@ -10,6 +10,9 @@
 #    package's info/*.list, is a Python package owned by the OS (os_owned); pip's in
 #    /usr/local is not.
 #  - layer 2 (append): a whiteout of the apk database: its packages are gone
+#  - the SBOM cache (ROOT/state/sbom): a second look reads the cache and says the same, a
+#    damaged cache file is rebuilt, another name of the same image is named as asked, and
+#    `cairn gc` drops the cache of an image that is gone
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -92,4 +95,25 @@ assert_eq "$(q three '.layers | length')" 3 "three has three layers"
 assert_eq "$(q three '[.packages[] | select(.type == "apk")] | length')" 0 "the whited-out apk db is gone"
 assert_eq "$(q three '[.packages[] | select(.type == "deb")] | length')" 89 "deb packages of three"
 assert_eq "$(q three '.packages[] | select(.name == "libcap2") | .layer')" 1 "libcap2 stays layer 1's"
+
+# ---------------------------------------------------------------- the cache
+strip() { jq -S 'del(.created)' "$IT_TMP/$1.json"; }
+CACHE=$STORE/state/sbom/$(q three .image.manifest | tr : -).json
+[ -f "$CACHE" ] || it_fail "no SBOM cache file $CACHE"
+cp "$IT_TMP/three.json" "$IT_TMP/three-first.json"
+sbom three
+assert_eq "$(strip three)" "$(jq -S 'del(.created)' "$IT_TMP/three-first.json")" \
+	"the cached SBOM says what the first one did"
+printf 'cairn-sbom-cache r1\n{"schema": "cairn-sbom/1", "packages": [' >"$CACHE"
+sbom three
+assert_eq "$(strip three)" "$(jq -S 'del(.created)' "$IT_TMP/three-first.json")" \
+	"a damaged cache file is rebuilt"
+assert_ok jq -e . <(tail -n +2 "$CACHE")
+assert_ok cairn tag three another
+cairn sbom --format json another >"$IT_TMP/another.json"
+assert_eq "$(q another .image.name)" "docker.io/library/another:latest" "a cached SBOM names the image as asked"
+assert_ok cairn rmi three another
+assert_ok cairn gc
+[ ! -e "$CACHE" ] || it_fail "gc kept the SBOM cache of a removed image"
+[ -f "$STORE/state/sbom/$(q two .image.manifest | tr : -).json" ] || it_fail "gc dropped the cache of an image still there"
 echo "test-sbom-layers: ok"

@@ -101,6 +101,13 @@ struct cn_sbom {
 int cn_sbom_build(struct cn_store *store, const struct cn_resolved *img, struct cn_sbom **ret,
 		  struct cn_error *err);
 
+/*
+ * cn_sbom_build() through the cache in ROOT/state/sbom (cache.c): an image's SBOM is made once
+ * per manifest digest and cairn revision, then read back. Purls are set. Same errors.
+ */
+int cn_sbom_build_cached(struct cn_store *store, const struct cn_resolved *img,
+			 struct cn_sbom **ret, struct cn_error *err);
+
 struct cn_sbom *cn_sbom_new(void);
 struct cn_sbom *cn_sbom_free(struct cn_sbom *s);
 void cn_package_release(struct cn_package *p);

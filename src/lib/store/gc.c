@@ -164,6 +164,19 @@ static bool diff_id_reachable(const char *name, void *ud)
 	return blob_reachable(dash + 1, &bd);
 }
 
+/* A cached SBOM "<algo>-<hex>.json" (src/lib/sbom/cache.c) stays while its manifest does. */
+static bool sbom_cache_reachable(const char *name, void *ud)
+{
+	char key[CN_DIGEST_STR_MAX + 8];
+	const char *dot = strchr(name, '.');
+	size_t n = dot ? (size_t)(dot - name) : strlen(name);
+	if (n >= sizeof(key))
+		return false;
+	memcpy(key, name, n);
+	key[n] = '\0';
+	return diff_id_reachable(key, ud);
+}
+
 static bool keep_none(const char *name, void *ud)
 {
 	(void)name;
@@ -210,6 +223,11 @@ int cn_store_gc_report(struct cn_store *s, bool dry_run, cn_store_deleted_fn del
 		uint64_t n_records = 0;
 		if (dfd >= 0)
 			(void)sweep_dir(dfd, diff_id_reachable, NULL, &set, dry_run, &stats,
+					&n_records);
+		cleanup_close int sfd =
+			openat(s->state_fd, "sbom", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sfd >= 0)
+			(void)sweep_dir(sfd, sbom_cache_reachable, NULL, &set, dry_run, &stats,
 					&n_records);
 		stats.bytes_freed = freed; /* state is not counted as freed image data */
 	}
