@@ -2,14 +2,14 @@
 # test-sbom-layers: `cairn sbom` reads package databases straight from an image's layers,
 # honouring whiteouts, and names the layer that added each package.
 #
-#  - layer 0 (import of a directory): the real minbase dpkg status (88 packages), os-release in
+#  - layer 1 (import of a directory): the real minbase dpkg status (88 packages), os-release in
 #    usr/lib with the usual etc/os-release -> ../usr/lib/os-release symlink
-#  - layer 1 (append): a real Alpine apk database (14 packages) and the dpkg status with one
+#  - layer 2 (append): a real Alpine apk database (14 packages) and the dpkg status with one
 #    version changed (libcap2) and one package added (python3-cryptography): those two are
-#    layer 1's, the others stay layer 0's. Debian's cryptography dist-info, listed in the
+#    layer 2's, the others stay layer 1's. Debian's cryptography dist-info, listed in the
 #    package's info/*.list, is a Python package owned by the OS (os_owned); pip's in
 #    /usr/local is not.
-#  - layer 2 (append): a whiteout of the apk database: its packages are gone
+#  - layer 3 (append): a whiteout of the apk database: its packages are gone
 #  - the SBOM cache (ROOT/state/sbom): a second look reads the cache and says the same, a
 #    damaged cache file is rebuilt, another name of the same image is named as asked, and
 #    `cairn gc` drops the cache of an image that is gone
@@ -67,7 +67,7 @@ assert_ok cairn append two "$IT_TMP/l2.tar" three
 sbom one
 assert_eq "$(q one '.distro.id') $(q one '.distro.version_id')" "debian 12" "distro through the symlink"
 assert_eq "$(q one '[.packages[] | select(.type == "deb")] | length')" 88 "deb packages of one"
-assert_eq "$(q one '[.packages[] | select(.layer != 0)] | length')" 0 "everything is layer 0's"
+assert_eq "$(q one '[.packages[] | select(.layer != 1)] | length')" 0 "everything is layer 1's"
 assert_eq "$(q one '.packages[] | select(.name == "libcap2") | "\(.version) \(.source_name) \(.source_version)"')" \
 	"1:2.66-4+deb12u3+b1 libcap2 1:2.66-4+deb12u3" "libcap2's binary and source versions"
 assert_eq "$(q one '.packages[] | select(.name == "bash") | .found_in')" "/var/lib/dpkg/status" "found_in"
@@ -78,23 +78,23 @@ assert_eq "$(q two '.layers | length')" 2 "two has two layers"
 assert_eq "$(q two '[.packages[] | select(.type == "deb")] | length')" 89 "deb packages of two"
 assert_eq "$(q two '[.packages[] | select(.type == "apk")] | length')" 14 "apk packages of two"
 assert_eq "$(q two '.packages[] | select(.name == "libcap2") | "\(.version) \(.layer)"')" \
-	"1:2.66-4+deb12u3+b2 1" "the changed package is layer 1's"
-assert_eq "$(q two '[.packages[] | select(.type == "deb" and .layer == 1) | .name] | join(" ")')" \
-	"libcap2 python3-cryptography" "only the changed and the new deb package are layer 1's"
+	"1:2.66-4+deb12u3+b2 2" "the changed package is layer 2's"
+assert_eq "$(q two '[.packages[] | select(.type == "deb" and .layer == 2) | .name] | join(" ")')" \
+	"libcap2 python3-cryptography" "only the changed and the new deb package are layer 2's"
 assert_eq "$(q two '.packages[] | select(.name == "python3-cryptography") | .files | join(" ")')" \
 	"/usr /usr/lib/python3/dist-packages /$DIST /$DIST/METADATA" "files from info/*.list"
 assert_eq "$(q two '.packages[] | select(.type == "python") | "\(.name) \(.version) \(.layer) \(.os_owned)"')" \
-	"cryptography 38.0.4 1 true
-pip 23.0.1 1 false" "python packages: Debian's owned by the OS, pip's not"
+	"cryptography 38.0.4 2 true
+pip 23.0.1 2 false" "python packages: Debian's owned by the OS, pip's not"
 assert_eq "$(q two '.packages[] | select(.name == "zlib" and .type == "apk") | "\(.version) \(.layer) \(.found_in) \(.source_name)"')" \
-	"1.2.12-r3 1 /lib/apk/db/installed zlib" "an apk package"
+	"1.2.12-r3 2 /lib/apk/db/installed zlib" "an apk package"
 
 # ---------------------------------------------------------------- the whiteout
 sbom three
 assert_eq "$(q three '.layers | length')" 3 "three has three layers"
 assert_eq "$(q three '[.packages[] | select(.type == "apk")] | length')" 0 "the whited-out apk db is gone"
 assert_eq "$(q three '[.packages[] | select(.type == "deb")] | length')" 89 "deb packages of three"
-assert_eq "$(q three '.packages[] | select(.name == "libcap2") | .layer')" 1 "libcap2 stays layer 1's"
+assert_eq "$(q three '.packages[] | select(.name == "libcap2") | .layer')" 2 "libcap2 stays layer 2's"
 
 # ---------------------------------------------------------------- the cache
 strip() { jq -S 'del(.created)' "$IT_TMP/$1.json"; }
@@ -104,7 +104,7 @@ cp "$IT_TMP/three.json" "$IT_TMP/three-first.json"
 sbom three
 assert_eq "$(strip three)" "$(jq -S 'del(.created)' "$IT_TMP/three-first.json")" \
 	"the cached SBOM says what the first one did"
-printf 'cairn-sbom-cache r1\n{"schema": "cairn-sbom/1", "packages": [' >"$CACHE"
+printf '%s\n{"schema": "cairn-sbom/1", "packages": [' "$(head -1 "$CACHE")" >"$CACHE"
 sbom three
 assert_eq "$(strip three)" "$(jq -S 'del(.created)' "$IT_TMP/three-first.json")" \
 	"a damaged cache file is rebuilt"

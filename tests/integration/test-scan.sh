@@ -92,7 +92,7 @@ for f in doc["findings"]:
     assert len(cves) == 1, f
     got.add((f["package"], f["installed"], cves[0], f["fixed"]))
     assert f["ecosystem"] == "debian:12" and f["type"] == "deb", f
-    assert f["layer"]["index"] == 0 and f["layer"]["digest"].startswith("sha256:"), f
+    assert f["layer"]["index"] == 1 and f["layer"]["digest"].startswith("sha256:"), f
 missing, extra = want - got, got - want
 assert not missing and not extra, ("missing", sorted(missing)[:5], "extra", sorted(extra)[:5])
 assert len(doc["findings"]) == len(want) == 118, len(doc["findings"])

@@ -26,7 +26,7 @@
 #include "lib/store/store.h"
 
 /* Bump whenever a cataloger or the assembly changes what an image's SBOM says. */
-#define CACHE_REVISION "cairn-sbom-cache r1\n"
+#define CACHE_REVISION "cairn-sbom-cache r2\n"
 #define CACHE_DIR      "state/sbom"
 
 static int open_cache_dir(struct cn_store *store, bool create)

@@ -142,11 +142,12 @@ static int read_cairn_package(struct cn_sbom *s, const json_t *o, struct cn_pack
 	p->found_in = dup_str(o, "found_in");
 	if (json_is_true(json_object_get(o, "os_owned")))
 		p->flags |= CN_PKG_OS_OWNED;
+	/* layers count from 1; a document without layers may say 0 or 1 (or nothing) */
 	json_int_t layer = json_integer_value(json_object_get(o, "layer"));
-	if (layer < 0 || ((size_t)layer >= s->n_layers && layer != 0))
+	if (layer < 0 || (s->n_layers ? layer == 0 || (size_t)layer > s->n_layers : layer > 1))
 		return cn_error_set(err, -EBADMSG, "package %s: layer %lld out of range", p->name,
 				    (long long)layer);
-	p->layer = (uint32_t)layer;
+	p->layer = layer > 0 ? (uint32_t)layer - 1 : 0;
 	return read_files(p, o, err);
 }
 
@@ -220,8 +221,9 @@ static void cdx_apply_properties(struct cn_sbom *s, const json_t *comp, struct c
 			set_once(&p->source_version, value);
 		else if (strcmp(name, "package:os_owned") == 0 && strcmp(value, "true") == 0)
 			p->flags |= CN_PKG_OS_OWNED;
-		else if (strcmp(name, "layer:index") == 0)
-			(void)cn_parse_u64(value, CN_SBOM_LAYERS_MAX - 1, &index);
+		else if (strcmp(name, "layer:index") == 0 &&
+			 cn_parse_u64(value, CN_SBOM_LAYERS_MAX, &index) == 0)
+			index = index ? index - 1 : UINT64_MAX; /* counted from 1 */
 		else if (strcmp(name, "layer:digest") == 0)
 			digest = value;
 		else if (strcmp(name, "layer:diff_id") == 0)

@@ -5,11 +5,13 @@
  *   {"schema": "cairn-sbom/1",
  *    "image": {"name", "manifest", "id", "os", "architecture"},
  *    "distro": {"id", "version_id", "codename", "pretty_name"},
- *    "layers": [{"index", "digest", "diff_id", "size", "created_by"}],
+ *    "layers": [{"index", "digest", "diff_id", "size", "created_by"}],  index from 1
  *    "packages": [{"type", "name", "version", "group", "source_name", "source_version", "arch",
  *                  "license", "maintainer", "description", "purl", "found_in", "layer",
  *                  "os_owned", "files": [...]}],
  *    "created": RFC 3339}
+ * A package's "layer" is the index of its layer, from 1 as `cairn layers` counts (also in the
+ * CycloneDX properties).
  */
 #include "lib/sbom/format.h"
 
@@ -228,7 +230,7 @@ static json_t *cairn_package(const struct cn_package *p)
 	json_object_set_new(o, "description", str_or_null(p->description));
 	json_object_set_new(o, "purl", str_or_null(p->purl));
 	json_object_set_new(o, "found_in", str_or_null(p->found_in));
-	json_object_set_new(o, "layer", json_integer(p->layer));
+	json_object_set_new(o, "layer", json_integer((json_int_t)p->layer + 1));
 	json_object_set_new(o, "os_owned", json_boolean(p->flags & CN_PKG_OS_OWNED));
 	json_object_set_new(o, "files", files);
 	return o;
@@ -241,7 +243,7 @@ static json_t *cairn_json(const struct cn_sbom *s)
 	for (size_t i = 0; i < s->n_layers; i++) {
 		const struct cn_sbom_layer *l = &s->layers[i];
 		json_array_append_new(
-			layers, json_pack("{s:I, s:o, s:o, s:I, s:o}", "index", (json_int_t)i,
+			layers, json_pack("{s:I, s:o, s:o, s:I, s:o}", "index", (json_int_t)i + 1,
 					  "digest", digest_or_null(&l->digest), "diff_id",
 					  digest_or_null(&l->diff_id), "size", (json_int_t)l->size,
 					  "created_by", str_or_null(l->created_by)));
@@ -522,7 +524,7 @@ static json_t *cdx_properties(const struct cn_sbom *s, const struct cn_package *
 		add_property(props, "cairn:package:os_owned", "true");
 	const struct cn_sbom_layer *l = pkg_layer(s, p);
 	if (l) {
-		(void)snprintf(index, sizeof(index), "%u", p->layer);
+		(void)snprintf(index, sizeof(index), "%u", p->layer + 1);
 		add_property(props, "cairn:layer:index", index);
 		add_property(props, "cairn:layer:digest", l->digest.str);
 		add_property(props, "cairn:layer:diff_id", l->diff_id.str);
@@ -593,7 +595,7 @@ static json_t *cdx_image_component(const struct cn_sbom *s)
 	add_property(props, "cairn:image:architecture", s->architecture);
 	for (size_t i = 0; i < s->n_layers; i++) {
 		char name[48];
-		(void)snprintf(name, sizeof(name), "cairn:layer:%zu:digest", i);
+		(void)snprintf(name, sizeof(name), "cairn:layer:%zu:digest", i + 1);
 		add_property(props, name, s->layers[i].digest.str);
 	}
 	json_object_set_new(o, "properties", props);

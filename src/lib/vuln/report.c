@@ -212,7 +212,7 @@ static json_t *finding_json(const struct cn_sbom *sbom, const struct cn_scan_fin
 
 	for (size_t i = 0; i < f->n_aliases; i++)
 		json_array_append_new(aliases, jstr(f->aliases[i]));
-	json_object_set_new(layer, "index", json_integer((json_int_t)f->layer));
+	json_object_set_new(layer, "index", json_integer((json_int_t)f->layer + 1));
 	json_object_set_new(layer, "digest", str_or_null(l ? l->digest.str : NULL));
 	json_object_set_new(layer, "created_by", str_or_null(l ? l->created_by : NULL));
 
