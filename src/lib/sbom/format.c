@@ -150,12 +150,16 @@ static void table_row(struct strbuf *out, char *const cells[TABLE_COLS],
 	strbuf_addch(out, '\n');
 }
 
+/* "2 fa460ca36d07": the layer's number (from 1, as `cairn layers` counts) and short ID, as
+ * `cairn scan` shows it. */
 static char *layer_cell(const struct cn_sbom *s, const struct cn_package *p)
 {
 	const struct cn_sbom_layer *l = pkg_layer(s, p);
-	if (!l || !l->digest.str[0])
+	if (!l)
 		return xstrdup("-");
-	return xstrndup(cn_digest_hex(&l->digest), LAYER_ID_LEN);
+	if (!l->digest.str[0])
+		return xasprintf("%u", p->layer + 1);
+	return xasprintf("%u %.*s", p->layer + 1, LAYER_ID_LEN, cn_digest_hex(&l->digest));
 }
 
 static void distro_line(const struct cn_os *os, struct strbuf *out)
