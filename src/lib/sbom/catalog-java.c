@@ -96,22 +96,10 @@ static bool is_pom_properties(const char *p)
 	return s2 && s2 > s1 + 1 && strcmp(s2 + 1, "pom.properties") == 0;
 }
 
-/* A copy of [s, s+n) trimmed of white space, NULL when empty or too long. */
-static char *dup_trimmed(const char *s, size_t n)
-{
-	while (n && (*s == ' ' || *s == '\t'))
-		s++, n--;
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		n--;
-	if (!n || n > VALUE_MAX || memchr(s, '\0', n))
-		return NULL;
-	return xstrndup(s, n);
-}
-
 static void set_once(char **field, const char *v, size_t n)
 {
 	if (!*field)
-		*field = dup_trimmed(v, n);
+		*field = cn_catalog_dup_trimmed(v, n, VALUE_MAX);
 }
 
 /* Java properties, the subset Maven writes: "key=value" lines, "#" comments. */
@@ -215,7 +203,7 @@ static char *bundle_license(const char *v)
 	for (size_t i = 0; i < ARRAY_SIZE(urls); i++)
 		if (strstr(v, urls[i].url))
 			return xstrdup(urls[i].spdx);
-	return dup_trimmed(v, strcspn(v, ";"));
+	return cn_catalog_dup_trimmed(v, strcspn(v, ";"), VALUE_MAX);
 }
 
 /* "commons-lang3-3.12.0.jar" -> name "commons-lang3", version "3.12.0" (a version starts at the

@@ -122,28 +122,16 @@ static void py_meta_release(struct py_meta *m)
 	strbuf_release(&m->classifiers);
 }
 
-/* A copy of [s, s+n) with surrounding white space trimmed; NULL when empty or too long. */
-static char *dup_trimmed(const char *s, size_t n)
-{
-	while (n && (*s == ' ' || *s == '\t'))
-		s++, n--;
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		n--;
-	if (!n || n > VALUE_MAX || memchr(s, '\0', n))
-		return NULL;
-	return xstrndup(s, n);
-}
-
 static void set_once(char **field, const char *v, size_t n)
 {
 	if (!*field)
-		*field = dup_trimmed(v, n);
+		*field = cn_catalog_dup_trimmed(v, n, VALUE_MAX);
 }
 
 static void add_classifier(struct py_meta *m, const char *v, size_t n)
 {
 	static const char prefix[] = "License :: ";
-	_cleanup_(freep) char *c = dup_trimmed(v, n);
+	_cleanup_(freep) char *c = cn_catalog_dup_trimmed(v, n, VALUE_MAX);
 	if (!c || strncmp(c, prefix, sizeof(prefix) - 1) != 0 || m->n_classifiers >= CLASSIFIER_MAX)
 		return;
 	/* "License :: OSI Approved :: MIT License" -> "MIT License" */

@@ -47,3 +47,14 @@ void cn_found_add_file(struct cn_found *f, const char *path)
 	ALLOC_GROW(f->files, f->n_files + 1, f->alloc_files);
 	f->files[f->n_files++] = xstrdup(path);
 }
+
+char *cn_catalog_dup_trimmed(const char *s, size_t n, size_t max)
+{
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	if (!n || n > max || memchr(s, '\0', n))
+		return NULL;
+	return xstrndup(s, n);
+}

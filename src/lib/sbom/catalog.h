@@ -76,6 +76,10 @@ extern const struct cn_cataloger cn_catalog_npm;
 extern const struct cn_cataloger cn_catalog_go;
 extern const struct cn_cataloger cn_catalog_java;
 
+/* A copy of [s, s+n) without surrounding blanks (space, tab, a CR at the end); NULL when that
+ * is empty, longer than `max` or holds a NUL. For "Key: value" metadata lines. */
+char *cn_catalog_dup_trimmed(const char *s, size_t n, size_t max);
+
 /* Every cataloger, in the order above; NULL-terminated. */
 extern const struct cn_cataloger *const cn_catalogers[];
 
