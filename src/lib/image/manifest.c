@@ -7,6 +7,7 @@
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
+#include "base/strbuf.h"
 
 bool cn_media_type_is_index(const char *mt)
 {
@@ -39,6 +40,20 @@ int cn_json_parse(const void *data, size_t len, json_t **ret, struct cn_error *e
 const char *cn_json_string(json_t *obj, const char *key)
 {
 	return json_string_value(json_object_get(obj, key));
+}
+
+static int append_chunk(const char *buf, size_t size, void *data)
+{
+	strbuf_add(data, buf, size);
+	return 0;
+}
+
+int cn_json_append(struct strbuf *out, const json_t *doc, size_t flags)
+{
+	if (json_dump_callback(doc, append_chunk, out, flags) < 0)
+		return -ENOMEM;
+	strbuf_addch(out, '\n');
+	return 0;
 }
 
 static char *dup_string(json_t *obj, const char *key)

@@ -113,6 +113,10 @@ int cn_time_parse_rfc3339(const char *s, int64_t *ret);
 int cn_json_parse(const void *data, size_t len, json_t **ret, struct cn_error *err);
 /* Borrowed string member or NULL. */
 const char *cn_json_string(json_t *obj, const char *key);
+struct strbuf;
+/* Appends `doc` serialised with jansson's dump `flags`, then a newline, to `out` (written
+ * straight into it: multi-megabyte reports are not copied twice). Returns 0 or -ENOMEM. */
+int cn_json_append(struct strbuf *out, const json_t *doc, size_t flags);
 
 static inline void cn_manifest_freep(struct cn_manifest **m)
 {

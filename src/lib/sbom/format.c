@@ -27,6 +27,7 @@
 #include "base/cleanup.h"
 #include "lib/sbom/catalog.h"
 #include "lib/sbom/purl.h"
+#include "lib/image/manifest.h"
 
 #define LAYER_ID_LEN 12 /* hex digits of a layer digest in the table, like docker's IDs */
 
@@ -103,14 +104,9 @@ static int dump(json_t *doc, struct strbuf *out, struct cn_error *err)
 {
 	if (!doc)
 		return cn_error_set(err, -ENOMEM, "building the SBOM document");
-	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	int r = cn_json_append(out, doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
-	if (!text)
-		return cn_error_set(err, -ENOMEM, "serialising the SBOM document");
-	strbuf_addstr(out, text);
-	strbuf_addch(out, '\n');
-	free(text);
-	return 0;
+	return r < 0 ? cn_error_set(err, r, "serialising the SBOM document") : 0;
 }
 
 /* ---------------------------------------------------------------- table */

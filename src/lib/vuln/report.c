@@ -9,6 +9,7 @@
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
+#include "lib/image/manifest.h"
 
 #ifndef CAIRN_VERSION
 #define CAIRN_VERSION "0"
@@ -367,7 +368,6 @@ int cn_scan_report_write(const struct cn_sbom *sbom, const struct cn_scan_result
 			 enum cn_scan_format f, struct strbuf *out, struct cn_error *err)
 {
 	json_t *doc;
-	char *text;
 
 	if (f == CN_SCAN_TABLE) {
 		write_table(sbom, res, out);
@@ -377,12 +377,8 @@ int cn_scan_report_write(const struct cn_sbom *sbom, const struct cn_scan_result
 	if (!doc)
 		return cn_error_set(err, -ENOMEM, "building the %s report",
 				    f == CN_SCAN_JSON ? "json" : "sarif");
-	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
+	int r = cn_json_append(out, doc,
+			       JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
 	json_decref(doc);
-	if (!text)
-		return cn_error_set(err, -ENOMEM, "encoding the report");
-	strbuf_addstr(out, text);
-	strbuf_addch(out, '\n');
-	free(text);
-	return 0;
+	return r < 0 ? cn_error_set(err, r, "encoding the report") : 0;
 }
