@@ -50,7 +50,7 @@ int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 
 #define CLI_COMMANDS(X)                                                                            \
 	X(append, "Create an image from a base image and a layer on top")                          \
-	X(db, "Manage the vulnerability database (db update, db status)")                         \
+	X(db, "Manage the vulnerability database (db update, db status)")                          \
 	X(diff, "Show changes between two directories or images, or write them as a layer")        \
 	X(export, "Write an image's filesystem as one tar archive")                                \
 	X(files, "Show the file tree of an image or of one of its layers")                         \
@@ -68,8 +68,8 @@ int cli_parse_format(struct cli_context *ctx, const char *s, bool *ret_json);
 	X(push, "Upload an image to a registry")                                                   \
 	X(registry, "Manage the registry's storage (registry gc)")                                 \
 	X(rmi, "Remove one or more images")                                                        \
-	X(sbom, "List the packages and libraries in an image (SBOM)")                             \
-	X(scan, "Find known vulnerabilities in an image's packages")                             \
+	X(sbom, "List the packages and libraries in an image (SBOM)")                              \
+	X(scan, "Find known vulnerabilities in an image's packages")                               \
 	X(search, "Search registries for images")                                                  \
 	X(serve, "Run a registry that docker, skopeo and cairn push to and pull from")             \
 	X(tag, "Create a tag TARGET that refers to SOURCE")                                        \

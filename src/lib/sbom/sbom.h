@@ -26,8 +26,8 @@ enum cn_pkg_type {
 	CN_PKG_RPM,
 	CN_PKG_PYTHON,
 	CN_PKG_NPM,
-	CN_PKG_GO,	/* a Go module (or the Go toolchain "stdlib") built into a binary */
-	CN_PKG_JAVA,	/* a Maven artifact found in a jar/war/ear */
+	CN_PKG_GO,   /* a Go module (or the Go toolchain "stdlib") built into a binary */
+	CN_PKG_JAVA, /* a Maven artifact found in a jar/war/ear */
 	CN_PKG_TYPE_MAX,
 };
 
@@ -46,11 +46,11 @@ enum cn_pkg_flags {
 struct cn_package {
 	enum cn_pkg_type type;
 	unsigned flags;
-	char *name;	/* as the ecosystem spells it: "libssl3", "cryptography", "@babel/core",
-			 * "github.com/foo/bar" (Go), "commons-lang3" (Maven artifactId) */
-	char *version;	/* as installed: deb "[E:]U[-R]", rpm "[E:]V-R", apk "V-rN", ... */
-	char *group;	/* Maven groupId; NULL elsewhere */
-	char *source_name;    /* deb Source (else name), rpm source rpm name, apk origin; or NULL */
+	char *name;	   /* as the ecosystem spells it: "libssl3", "cryptography", "@babel/core",
+			    * "github.com/foo/bar" (Go), "commons-lang3" (Maven artifactId) */
+	char *version;	   /* as installed: deb "[E:]U[-R]", rpm "[E:]V-R", apk "V-rN", ... */
+	char *group;	   /* Maven groupId; NULL elsewhere */
+	char *source_name; /* deb Source (else name), rpm source rpm name, apk origin; or NULL */
 	char *source_version; /* deb source version (else version), rpm/apk: version; or NULL */
 	char *arch;	      /* deb/rpm/apk architecture, or NULL */
 	char *maintainer;     /* maintainer, packager or author, or NULL */
@@ -80,9 +80,9 @@ struct cn_sbom_layer {
 };
 
 struct cn_sbom {
-	char *image;			 /* the reference as resolved ("docker.io/library/x:1") */
+	char *image;			  /* the reference as resolved ("docker.io/library/x:1") */
 	struct cn_digest manifest_digest; /* of the image manifest */
-	struct cn_digest image_id;	 /* config digest */
+	struct cn_digest image_id;	  /* config digest */
 	char *architecture, *image_os;
 	struct cn_os os;
 	struct cn_sbom_layer *layers;
