@@ -295,7 +295,6 @@ static int run(struct cli_context *ctx, const struct sbom_options *o, const char
 	int r = cn_sbom_build_cached(store, &img, &s, &err);
 	if (r < 0)
 		return cli_fail(ctx, cn_error_prefix(&err, r, "%s", spec), &err);
-	cn_sbom_set_purls(s);
 	if (o->attach) {
 		enum cn_sbom_format af = o->format == CN_SBOM_CYCLONEDX_JSON
 						 ? CN_SBOM_CYCLONEDX_JSON

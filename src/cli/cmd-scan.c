@@ -152,7 +152,6 @@ static int image_sbom(struct cli_context *ctx, const char *spec, struct cn_sbom 
 	r = cn_sbom_build_cached(store, &img, ret, &err);
 	if (r < 0)
 		return cli_fail(ctx, cn_error_prefix(&err, r, "%s", spec), &err);
-	cn_sbom_set_purls(*ret);
 	return 0;
 }
 
