@@ -15,6 +15,7 @@
 #include "base/cleanup.h"
 #include "base/fd.h"
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "cli/settings.h"
 #include "lib/reference/reference.h"
 #include "lib/registry/client.h"
@@ -82,21 +83,6 @@ static int parse_options(struct cli_context *ctx, int argc, char **argv, struct 
 	if (argc - optind != 1)
 		return cli_usage_error(ctx, "requires exactly one image");
 	return 0;
-}
-
-/* Writes `data` to `path` atomically (a reader never sees half an SBOM). */
-static int write_file(const char *path, const struct strbuf *data, struct cn_error *err)
-{
-	const char *slash = strrchr(path, '/');
-	cleanup_free char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-	const char *name = slash ? slash + 1 : path;
-	if (!*name)
-		return cn_error_set(err, -EISDIR, "%s: not a file name", path);
-	cleanup_close int dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return cn_error_errno(err, -errno, "%s", *dir ? dir : "/");
-	int r = cn_write_file_atomic(dfd, name, data->buf, data->len);
-	return r < 0 ? cn_error_errno(err, r, "writing %s", path) : 0;
 }
 
 /* ---------------------------------------------------------------- --attach */
@@ -309,11 +295,9 @@ static int run(struct cli_context *ctx, const struct sbom_options *o, const char
 	}
 	cleanup_strbuf struct strbuf out = STRBUF_INIT;
 	r = cn_sbom_write(s, o->format, &out, &err);
-	if (r >= 0 && o->output)
-		r = write_file(o->output, &out, &err);
-	else if (r >= 0 && (fwrite(out.buf, 1, out.len, stdout) != out.len || fflush(stdout)))
-		r = cn_error_errno(&err, errno ? -errno : -EIO, "writing to standard output");
-	return r < 0 ? cli_fail(ctx, r, &err) : 0;
+	if (r < 0)
+		return cli_fail(ctx, r, &err);
+	return cli_output_write(ctx, o->output, out.buf, out.len);
 }
 
 int cmd_sbom(struct cli_context *ctx, int argc, char **argv)

@@ -17,6 +17,7 @@
 #include "base/parse.h"
 #include "base/strbuf.h"
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "lib/sbom/format.h"
 #include "lib/sbom/sbom.h"
 #include "lib/store/resolve.h"
@@ -172,30 +173,6 @@ static void warn_if_stale(struct cli_context *ctx, struct cn_vulndb *db)
 			ctx->command, (long long)(age / 86400));
 }
 
-static int write_report(const char *path, const struct strbuf *out, struct cn_error *err)
-{
-	const char *slash;
-	cleanup_free char *dir = NULL;
-	cleanup_close int dfd = -1;
-	int r;
-
-	if (!path || strcmp(path, "-") == 0) {
-		if (fwrite(out->buf, 1, out->len, stdout) != out->len || fflush(stdout) != 0)
-			return cn_error_errno(err, errno ? -errno : -EIO,
-					      "writing to standard output");
-		return 0;
-	}
-	slash = strrchr(path, '/');
-	dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-	if (!*(slash ? slash + 1 : path))
-		return cn_error_set(err, -EISDIR, "%s: not a file name", path);
-	dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return cn_error_errno(err, -errno, "%s", *dir ? dir : "/");
-	r = cn_write_file_atomic(dfd, slash ? slash + 1 : path, out->buf, out->len);
-	return r < 0 ? cn_error_errno(err, r, "writing %s", path) : 0;
-}
-
 int cmd_scan(struct cli_context *ctx, int argc, char **argv)
 {
 	struct scan_options o = { .format = CN_SCAN_TABLE };
@@ -233,9 +210,9 @@ int cmd_scan(struct cli_context *ctx, int argc, char **argv)
 	r = cn_scan_match(db, sbom, &o.match, &res, &err);
 	if (r >= 0)
 		r = cn_scan_report_write(sbom, res, o.format, &out, &err);
-	if (r >= 0)
-		r = write_report(o.output, &out, &err);
 	if (r < 0)
 		return cli_fail(ctx, cn_error_prefix(&err, r, "%s", arg), &err);
+	if (cli_output_write(ctx, o.output, out.buf, out.len) != 0)
+		return 1;
 	return res->n_findings > 0 ? o.exit_code : 0;
 }

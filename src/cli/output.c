@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,11 +11,12 @@
 #include "base/cleanup.h"
 #include "cli/output.h"
 
-int cli_output_open(struct cli_context *ctx, const char *path, struct cli_output *ret)
+static int output_open(struct cli_context *ctx, const char *path, bool archive,
+		       struct cli_output *ret)
 {
 	*ret = (struct cli_output){ .fd = -1, .dirfd = -1, .tmp = CN_TMPFILE_INIT };
 	if (!path || !strcmp(path, "-")) {
-		if (isatty(STDOUT_FILENO))
+		if (archive && isatty(STDOUT_FILENO))
 			return cli_failf(ctx, "refusing to write an archive to a terminal: use -o "
 					      "FILE or redirect the output");
 		ret->fd = STDOUT_FILENO;
@@ -48,6 +50,11 @@ int cli_output_open(struct cli_context *ctx, const char *path, struct cli_output
 	return 0;
 }
 
+int cli_output_open(struct cli_context *ctx, const char *path, struct cli_output *ret)
+{
+	return output_open(ctx, path, true, ret);
+}
+
 int cli_output_commit(struct cli_context *ctx, struct cli_output *o)
 {
 	if (!o->name)
@@ -71,4 +78,18 @@ void cli_output_release(struct cli_output *o)
 	if (o->dirfd >= 0)
 		close(o->dirfd);
 	o->dirfd = -1;
+}
+
+int cli_output_write(struct cli_context *ctx, const char *path, const void *data, size_t len)
+{
+	struct cli_output o;
+	if (output_open(ctx, path, false, &o) != 0)
+		return 1;
+	(void)fflush(stdout); /* what printf queued goes first */
+	int r = cn_write_full(o.fd, data, len);
+	int rc = r < 0 ? cli_failf(ctx, "cannot write %s: %s",
+				   o.fd == STDOUT_FILENO ? "standard output" : path, strerror(-r))
+		       : cli_output_commit(ctx, &o);
+	cli_output_release(&o);
+	return rc;
 }

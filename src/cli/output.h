@@ -1,5 +1,6 @@
-/* Output files of commands that write archives (export, diff -o): written to a temporary file
- * beside the target and renamed over it when complete, or streamed to stdout for "-". */
+/* Output files of commands (export, diff -o; sbom, scan -o): written to a temporary file
+ * beside the target and renamed over it when complete, written in place when the target is a
+ * device or fifo (/dev/null), or streamed to stdout for "-". */
 #pragma once
 
 #include <stdbool.h>
@@ -24,3 +25,6 @@ int cli_output_open(struct cli_context *ctx, const char *path, struct cli_output
 int cli_output_commit(struct cli_context *ctx, struct cli_output *o);
 /* Removes the temporary file if not committed; frees. */
 void cli_output_release(struct cli_output *o);
+/* A text document (a report, an SBOM) to `path` as above, or stdout ("-", NULL; a terminal is
+ * fine). Returns 0, or prints the error and returns 1. */
+int cli_output_write(struct cli_context *ctx, const char *path, const void *data, size_t len);

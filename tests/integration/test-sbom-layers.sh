@@ -116,4 +116,15 @@ assert_ok cairn rmi three another
 assert_ok cairn gc
 [ ! -e "$CACHE" ] || it_fail "gc kept the SBOM cache of a removed image"
 [ -f "$STORE/state/sbom/$(q two .image.manifest | tr : -).json" ] || it_fail "gc dropped the cache of an image still there"
+
+# ---------------------------------------------------------------- -o onto a fifo
+# A device or fifo named by -o is written in place, never renamed over (as root, a rename
+# would replace /dev/null with a regular file).
+mkfifo "$IT_TMP/fifo"
+cat "$IT_TMP/fifo" >"$IT_TMP/from-fifo.json" &
+reader=$!
+assert_ok cairn sbom --format json -o "$IT_TMP/fifo" two
+wait "$reader"
+[ -p "$IT_TMP/fifo" ] || it_fail "sbom -o FIFO replaced the fifo"
+assert_eq "$(jq -r .image.name "$IT_TMP/from-fifo.json")" "docker.io/library/two:latest" "sbom -o FIFO"
 echo "test-sbom-layers: ok"
