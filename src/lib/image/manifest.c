@@ -42,6 +42,21 @@ const char *cn_json_string(json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
+json_t *cn_json_text(const char *s)
+{
+	if (!s)
+		return json_null();
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	cleanup_free char *copy = xstrdup(s);
+	for (unsigned char *p = (unsigned char *)copy; *p; p++)
+		if (*p >= 0x80)
+			*p = '?';
+	j = json_string(copy);
+	return j ? j : json_null();
+}
+
 static int append_chunk(const char *buf, size_t size, void *data)
 {
 	strbuf_add(data, buf, size);

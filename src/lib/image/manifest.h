@@ -113,6 +113,9 @@ int cn_time_parse_rfc3339(const char *s, int64_t *ret);
 int cn_json_parse(const void *data, size_t len, json_t **ret, struct cn_error *err);
 /* Borrowed string member or NULL. */
 const char *cn_json_string(json_t *obj, const char *key);
+/* A JSON string for any C string: bytes that are not valid UTF-8 (a tar path, a Latin-1
+ * maintainer field) become '?', so no field silently drops out of a document. NULL -> null. */
+json_t *cn_json_text(const char *s);
 struct strbuf;
 /* Appends `doc` serialised with jansson's dump `flags`, then a newline, to `out` (written
  * straight into it: multi-megabyte reports are not copied twice). Returns 0 or -ENOMEM. */

@@ -78,21 +78,11 @@ char *cn_sbom_format_time(int64_t t, char *buf, size_t size)
 	return buf;
 }
 
-/* A JSON string, or null for NULL. */
-static json_t *str_or_null(const char *s)
-{
-	json_t *j = s ? json_string(s) : NULL;
-	return j ? j : json_null(); /* json_string() fails on invalid UTF-8 */
-}
-
-/* Sets key to a string unless s is NULL or empty (or not UTF-8). */
+/* Sets key to a string unless s is NULL or empty. */
 static void set_opt(json_t *obj, const char *key, const char *s)
 {
-	if (s && *s) {
-		json_t *j = json_string(s);
-		if (j)
-			json_object_set_new(obj, key, j);
-	}
+	if (s && *s)
+		json_object_set_new(obj, key, cn_json_text(s));
 }
 
 static const struct cn_sbom_layer *pkg_layer(const struct cn_sbom *s, const struct cn_package *p)
@@ -216,20 +206,20 @@ static json_t *cairn_package(const struct cn_package *p)
 {
 	json_t *files = json_array();
 	for (size_t i = 0; i < p->n_files; i++)
-		json_array_append_new(files, str_or_null(p->files[i]));
+		json_array_append_new(files, cn_json_text(p->files[i]));
 	json_t *o = json_object();
 	json_object_set_new(o, "type", json_string(cn_pkg_type_name(p->type)));
-	json_object_set_new(o, "name", str_or_null(p->name));
-	json_object_set_new(o, "version", str_or_null(p->version));
-	json_object_set_new(o, "group", str_or_null(p->group));
-	json_object_set_new(o, "source_name", str_or_null(p->source_name));
-	json_object_set_new(o, "source_version", str_or_null(p->source_version));
-	json_object_set_new(o, "arch", str_or_null(p->arch));
-	json_object_set_new(o, "license", str_or_null(p->license));
-	json_object_set_new(o, "maintainer", str_or_null(p->maintainer));
-	json_object_set_new(o, "description", str_or_null(p->description));
-	json_object_set_new(o, "purl", str_or_null(p->purl));
-	json_object_set_new(o, "found_in", str_or_null(p->found_in));
+	json_object_set_new(o, "name", cn_json_text(p->name));
+	json_object_set_new(o, "version", cn_json_text(p->version));
+	json_object_set_new(o, "group", cn_json_text(p->group));
+	json_object_set_new(o, "source_name", cn_json_text(p->source_name));
+	json_object_set_new(o, "source_version", cn_json_text(p->source_version));
+	json_object_set_new(o, "arch", cn_json_text(p->arch));
+	json_object_set_new(o, "license", cn_json_text(p->license));
+	json_object_set_new(o, "maintainer", cn_json_text(p->maintainer));
+	json_object_set_new(o, "description", cn_json_text(p->description));
+	json_object_set_new(o, "purl", cn_json_text(p->purl));
+	json_object_set_new(o, "found_in", cn_json_text(p->found_in));
 	json_object_set_new(o, "layer", json_integer((json_int_t)p->layer + 1));
 	json_object_set_new(o, "os_owned", json_boolean(p->flags & CN_PKG_OS_OWNED));
 	json_object_set_new(o, "files", files);
@@ -246,18 +236,18 @@ static json_t *cairn_json(const struct cn_sbom *s)
 			layers, json_pack("{s:I, s:o, s:o, s:I, s:o}", "index", (json_int_t)i + 1,
 					  "digest", digest_or_null(&l->digest), "diff_id",
 					  digest_or_null(&l->diff_id), "size", (json_int_t)l->size,
-					  "created_by", str_or_null(l->created_by)));
+					  "created_by", cn_json_text(l->created_by)));
 	}
 	for (size_t i = 0; i < s->n_pkgs; i++)
 		json_array_append_new(pkgs, cairn_package(&s->pkgs[i]));
 	return json_pack(
 		"{s:s, s:{s:o, s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o}, s:o, s:o, s:s}",
-		"schema", CN_SBOM_SCHEMA, "image", "name", str_or_null(s->image), "manifest",
+		"schema", CN_SBOM_SCHEMA, "image", "name", cn_json_text(s->image), "manifest",
 		digest_or_null(&s->manifest_digest), "id", digest_or_null(&s->image_id), "os",
-		str_or_null(s->image_os), "architecture", str_or_null(s->architecture), "distro",
-		"id", str_or_null(s->os.id), "version_id", str_or_null(s->os.version_id),
-		"codename", str_or_null(s->os.codename), "pretty_name",
-		str_or_null(s->os.pretty_name), "layers", layers, "packages", pkgs, "created",
+		cn_json_text(s->image_os), "architecture", cn_json_text(s->architecture), "distro",
+		"id", cn_json_text(s->os.id), "version_id", cn_json_text(s->os.version_id),
+		"codename", cn_json_text(s->os.codename), "pretty_name",
+		cn_json_text(s->os.pretty_name), "layers", layers, "packages", pkgs, "created",
 		cn_sbom_format_time(s->created, when, sizeof(when)));
 }
 
@@ -420,7 +410,7 @@ static json_t *spdx_package(const struct cn_sbom *s, const struct cn_package *p,
 	cleanup_free char *id = spdx_package_id(p, i);
 	cleanup_free char *source = spdx_source_info(s, p);
 	json_t *o = json_object();
-	json_object_set_new(o, "name", str_or_null(p->name ? p->name : "unknown"));
+	json_object_set_new(o, "name", cn_json_text(p->name ? p->name : "unknown"));
 	json_object_set_new(o, "SPDXID", json_string(id));
 	set_opt(o, "versionInfo", p->version);
 	if (p->maintainer && *p->maintainer) {
@@ -547,7 +537,7 @@ static json_t *cdx_component(const struct cn_sbom *s, const struct cn_package *p
 	char ref[32];
 	(void)snprintf(ref, sizeof(ref), "pkg-%zu", i);
 	json_t *o = json_pack("{s:s, s:s, s:o}", "bom-ref", ref, "type", "library", "name",
-			      str_or_null(p->name ? p->name : "unknown"));
+			      cn_json_text(p->name ? p->name : "unknown"));
 	if (!o)
 		return NULL;
 	set_opt(o, "group", p->group);

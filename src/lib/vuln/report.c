@@ -175,29 +175,6 @@ static void write_table(const struct cn_sbom *sbom, const struct cn_scan_result 
 
 /* ---- JSON ------------------------------------------------------------------------------- */
 
-/* A JSON string for any C string: bytes that are not valid UTF-8 (a tar path, a maintainer
- * field in Latin-1) become '?', so no field silently drops out of a report. */
-static json_t *jstr(const char *s)
-{
-	json_t *j = json_string(s);
-	char *copy;
-
-	if (j)
-		return j;
-	copy = xstrdup(s);
-	for (unsigned char *p = (unsigned char *)copy; *p; p++)
-		if (*p >= 0x80)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
-	return j;
-}
-
-static json_t *str_or_null(const char *s)
-{
-	return s ? jstr(s) : json_null();
-}
-
 static json_t *score_json(const struct cn_scan_finding *f)
 {
 	if (f->severity_source != CN_SEV_FROM_CVSS_V4 && f->severity_source != CN_SEV_FROM_CVSS_V3)
@@ -212,29 +189,29 @@ static json_t *finding_json(const struct cn_sbom *sbom, const struct cn_scan_fin
 	json_t *o = json_object(), *aliases = json_array(), *layer = json_object();
 
 	for (size_t i = 0; i < f->n_aliases; i++)
-		json_array_append_new(aliases, jstr(f->aliases[i]));
+		json_array_append_new(aliases, cn_json_text(f->aliases[i]));
 	json_object_set_new(layer, "index", json_integer((json_int_t)f->layer + 1));
-	json_object_set_new(layer, "digest", str_or_null(l ? l->digest.str : NULL));
-	json_object_set_new(layer, "created_by", str_or_null(l ? l->created_by : NULL));
+	json_object_set_new(layer, "digest", cn_json_text(l ? l->digest.str : NULL));
+	json_object_set_new(layer, "created_by", cn_json_text(l ? l->created_by : NULL));
 
-	json_object_set_new(o, "id", jstr(f->id));
+	json_object_set_new(o, "id", cn_json_text(f->id));
 	json_object_set_new(o, "aliases", aliases);
-	json_object_set_new(o, "package", jstr(p->name));
+	json_object_set_new(o, "package", cn_json_text(p->name));
 	json_object_set_new(o, "type", json_string(cn_pkg_type_name(p->type)));
-	json_object_set_new(o, "purl", str_or_null(p->purl));
-	json_object_set_new(o, "installed", jstr(f->installed));
-	json_object_set_new(o, "fixed", str_or_null(f->fixed));
+	json_object_set_new(o, "purl", cn_json_text(p->purl));
+	json_object_set_new(o, "installed", cn_json_text(f->installed));
+	json_object_set_new(o, "fixed", cn_json_text(f->fixed));
 	json_object_set_new(o, "severity", json_string(cn_severity_name(f->severity)));
 	json_object_set_new(o, "severity_source",
 			    json_string(cn_sev_source_name(f->severity_source)));
 	json_object_set_new(o, "score", score_json(f));
-	json_object_set_new(o, "vector", str_or_null(f->vector));
-	json_object_set_new(o, "title", str_or_null(f->title));
-	json_object_set_new(o, "ecosystem", jstr(f->ecosystem));
-	json_object_set_new(o, "matched_name", jstr(f->matched_name));
-	json_object_set_new(o, "matched_version", jstr(f->matched_version));
-	json_object_set_new(o, "source", str_or_null(f->source));
-	json_object_set_new(o, "found_in", str_or_null(p->found_in));
+	json_object_set_new(o, "vector", cn_json_text(f->vector));
+	json_object_set_new(o, "title", cn_json_text(f->title));
+	json_object_set_new(o, "ecosystem", cn_json_text(f->ecosystem));
+	json_object_set_new(o, "matched_name", cn_json_text(f->matched_name));
+	json_object_set_new(o, "matched_version", cn_json_text(f->matched_version));
+	json_object_set_new(o, "source", cn_json_text(f->source));
+	json_object_set_new(o, "found_in", cn_json_text(p->found_in));
 	json_object_set_new(o, "layer", layer);
 	return o;
 }
@@ -246,8 +223,8 @@ static json_t *report_json(const struct cn_sbom *sbom, const struct cn_scan_resu
 	size_t counts[CN_SEV_MAX];
 
 	cn_scan_count(res, counts);
-	json_object_set_new(os, "id", str_or_null(sbom->os.id));
-	json_object_set_new(os, "version_id", str_or_null(sbom->os.version_id));
+	json_object_set_new(os, "id", cn_json_text(sbom->os.id));
+	json_object_set_new(os, "version_id", cn_json_text(sbom->os.version_id));
 	json_object_set_new(sum, "total", json_integer((json_int_t)res->n_findings));
 	for (size_t s = 0; s < ARRAY_SIZE(section_order); s++) {
 		cleanup_free char *key = xstrdup(cn_severity_name(section_order[s]));
@@ -266,10 +243,10 @@ static json_t *report_json(const struct cn_sbom *sbom, const struct cn_scan_resu
 		json_array_append_new(arr, finding_json(sbom, &res->findings[i]));
 
 	json_object_set_new(o, "schema", json_string(CN_SCAN_SCHEMA));
-	json_object_set_new(o, "image", str_or_null(sbom->image));
+	json_object_set_new(o, "image", cn_json_text(sbom->image));
 	json_object_set_new(
 		o, "manifest_digest",
-		str_or_null(sbom->manifest_digest.str[0] ? sbom->manifest_digest.str : NULL));
+		cn_json_text(sbom->manifest_digest.str[0] ? sbom->manifest_digest.str : NULL));
 	json_object_set_new(o, "os", os);
 	json_object_set_new(o, "summary", sum);
 	json_object_set_new(o, "stats", st);
@@ -311,10 +288,11 @@ static json_t *sarif_rule(const struct cn_scan_finding *f, unsigned sev10)
 
 	(void)snprintf(num, sizeof(num), "%u.%u", sev10 / 10, sev10 % 10);
 	return json_pack("{s:o, s:o, s:{s:o}, s:{s:o}, s:{s:s}, s:{s:s, s:[s,s,s]}}", "id",
-			 jstr(f->id), "name", jstr(f->id), "shortDescription", "text", jstr(text),
-			 "fullDescription", "text", jstr(text), "defaultConfiguration", "level",
-			 sarif_level(f->severity), "properties", "security-severity", num, "tags",
-			 "vulnerability", "security", cn_severity_name(f->severity));
+			 cn_json_text(f->id), "name", cn_json_text(f->id), "shortDescription",
+			 "text", cn_json_text(text), "fullDescription", "text", cn_json_text(text),
+			 "defaultConfiguration", "level", sarif_level(f->severity), "properties",
+			 "security-severity", num, "tags", "vulnerability", "security",
+			 cn_severity_name(f->severity));
 }
 
 static json_t *sarif_result(const struct cn_sbom *sbom, const struct cn_scan_finding *f,
@@ -332,10 +310,10 @@ static json_t *sarif_result(const struct cn_sbom *sbom, const struct cn_scan_fin
 			f->fixed ? f->fixed : "no fix yet", f->title ? "\n" : "",
 			f->title ? f->title : "");
 	return json_pack("{s:o, s:I, s:s, s:{s:o}, s:[{s:{s:{s:o}, s:{s:i}}}]}", "ruleId",
-			 jstr(f->id), "ruleIndex", (json_int_t)rule, "level",
-			 sarif_level(f->severity), "message", "text", jstr(msg), "locations",
-			 "physicalLocation", "artifactLocation", "uri",
-			 jstr(*uri ? uri : "unknown"), "region", "startLine", 1);
+			 cn_json_text(f->id), "ruleIndex", (json_int_t)rule, "level",
+			 sarif_level(f->severity), "message", "text", cn_json_text(msg),
+			 "locations", "physicalLocation", "artifactLocation", "uri",
+			 cn_json_text(*uri ? uri : "unknown"), "region", "startLine", 1);
 }
 
 static json_t *report_sarif(const struct cn_sbom *sbom, const struct cn_scan_result *res)
