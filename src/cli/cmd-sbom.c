@@ -174,8 +174,8 @@ static int update_referrers_tag(struct attach *a, const char *subject_digest, js
 				  CN_MT_OCI_INDEX, "manifests");
 		r = 0;
 	} else if (r >= 0) {
-		index = json_loadb(fm.body.buf, fm.body.len, JSON_REJECT_DUPLICATES, NULL);
-		if (!json_is_array(json_object_get(index, "manifests")))
+		r = cn_json_parse(fm.body.buf, fm.body.len, &index, err);
+		if (r >= 0 && !json_is_array(json_object_get(index, "manifests")))
 			r = cn_error_set(err, -EBADMSG, "referrers tag %s is not an image index",
 					 tag);
 	}
