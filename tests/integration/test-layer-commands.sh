@@ -558,8 +558,9 @@ assert_eq "$(ls -A w)" "keep.tar" "export of a missing image: no file, no temp f
 assert_eq "$(cat w/keep.tar)" "keep me" "export of a missing image: the existing FILE is untouched"
 assert_rc 1 cairn export -o no-such-dir/out.tar new:1
 assert_rc 2 cairn export
-# Standard output a terminal: a pty made by python3 (script(1) of util-linux 2.38 mixed its
-# typescript into its output when several ran at once). Nothing may reach the terminal.
+# Standard output a terminal: a pty made by python3, which counts every byte that reaches it
+# (none may). script(1) echoes its stdin into what it captures, so it saw garbage the day a
+# bug had replaced /dev/null with a regular file.
 rc=0
 python3 - "$CAIRN" --root "$STORE" export new:1 >tty.out 2>tty.err <<'PYEOF' || rc=$?
 import os, pty, subprocess, sys
